@@ -1,0 +1,27 @@
+# Journeymap: one image for the web server (Daphne) and the one-shot `migrate` job.
+# docker-compose.yml runs it with PostgreSQL and Redis; docs/deploying.md explains the rest.
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first, so a code change does not reinstall them.
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+
+COPY . .
+
+# Hashed, compressed static files for WhiteNoise. The key only satisfies the settings
+# (DEBUG off requires one); it is never used to sign anything and is not in the final env.
+RUN DEBUG=0 SECRET_KEY=build-time-only-not-a-secret python manage.py collectstatic --noinput
+
+# The code stays root-owned and read-only to the process that serves it.
+RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin journeymap
+USER journeymap
+
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "journeymap.asgi:application"]

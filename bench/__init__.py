@@ -1,0 +1,1 @@
+"""Benchmarks of the live path (docs/benchmarks.md). Not imported by the app."""

@@ -1,0 +1,76 @@
+"""Daphne subprocesses for the benchmarks: the app or the floor, on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.e2e.conftest import free_port, wait_for_port
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+APPS = {"live": "journeymap.asgi:application", "floor": "bench.floor:application"}
+
+# Served as in production (DEBUG off: no query log, no debug cursor), on loopback.
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "0",
+}
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int
+    log: Path
+
+
+@contextmanager
+def daphne(
+    target: str, count: int, env: dict[str, str], log_dir: Path, *, production: bool = True
+) -> Iterator[list[Server]]:
+    """`count` Daphne processes serving `target` ("live" or "floor"), up and answering.
+
+    `production`: DEBUG off with the bench's SECRET_KEY (what bench.load sets for itself too,
+    as session auth hashes depend on it); tests pass False and keep their own settings.
+    """
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        **(PRODUCTION if production else {}),
+        **env,
+        "DJANGO_SETTINGS_MODULE": "journeymap.settings",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    processes: list[tuple[subprocess.Popen[bytes], int, Path]] = []
+    try:
+        for index in range(count):
+            port = free_port()
+            log = log_dir / f"daphne-{target}-{index}.log"
+            with log.open("wb") as out:
+                command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), APPS[target]]
+                process = subprocess.Popen(
+                    command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
+                )
+            processes.append((process, port, log))
+        for process, port, log in processes:
+            wait_for_port(port, process, log)
+        yield [Server(port, process.pid, log) for process, port, log in processes]
+    finally:
+        for process, _port, _log in processes:
+            process.terminate()
+        deadline = time.monotonic() + 10
+        for process, _port, _log in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

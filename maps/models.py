@@ -1,0 +1,337 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MapKind(models.TextChoices):
+    CURRENT_STATE = "current", _("Current state")
+    FUTURE_STATE = "future", _("Future state")
+    DAY_IN_THE_LIFE = "day", _("Day in the life")
+    SERVICE_BLUEPRINT = "blueprint", _("Service blueprint")
+
+
+class JourneyMap(models.Model):
+    """The artefact a workshop works on; it outlives any one session."""
+
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(
+        _("kind of map"), max_length=20, choices=MapKind.choices, default=MapKind.CURRENT_STATE
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journey_maps")
+    # The number of the newest event in this map's log (DESIGN.md, "Total order").
+    seq = models.PositiveBigIntegerField(default=0)
+    persona = models.ForeignKey(
+        "Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="journey_maps"
+    )
+    # The scope (the play's step 0).
+    scenario = models.TextField(_("scenario"), max_length=1000, blank=True)
+    goal = models.TextField(_("the persona's goal"), max_length=1000, blank=True)
+    journey_start = models.CharField(_("where the journey starts"), max_length=300, blank=True)
+    journey_end = models.CharField(_("where the journey ends"), max_length=300, blank=True)
+    # The backstory (the play's step 2).
+    trigger = models.TextField(_("the pain that started it"), max_length=1000, blank=True)
+    needs = models.TextField(_("the list of needs"), max_length=2000, blank=True)
+    outcome = models.TextField(_("the outcome wanted"), max_length=1000, blank=True)
+    narrative = models.TextField(_("the story in short"), max_length=3000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("journey map")
+        verbose_name_plural = _("journey maps")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MapEvent(models.Model):
+    """One entry of a map's event log: every change, in the order everyone sees it."""
+
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Made by the client, so that a retry after a dropped connection is recognised.
+    # NULL, not "", so that server-made events (no op id) never clash on the unique constraint.
+    op_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["journey_map", "seq"], name="map_event_seq_unique"),
+            models.UniqueConstraint(fields=["author", "op_id"], name="map_event_op_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journey_map_id}#{self.seq} {self.kind}"
+
+
+class Persona(models.Model):
+    """A fictional customer built from research; lives in its owner's library, shared by maps."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personas")
+    name = models.CharField(_("name"), max_length=100)
+    role = models.CharField(_("role"), max_length=120, blank=True)
+    description = models.TextField(_("short description"), max_length=1000, blank=True)
+    goals = models.TextField(_("goals"), max_length=1000, blank=True)
+    needs = models.TextField(_("needs"), max_length=1000, blank=True)
+    motivations = models.TextField(_("motivations"), max_length=1000, blank=True)
+    pains = models.TextField(_("pains"), max_length=1000, blank=True)
+    quote = models.CharField(_("a quote in their words"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Zone(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    FRONTSTAGE = "frontstage", _("Frontstage")
+    BACKSTAGE = "backstage", _("Backstage")
+    SUPPORT = "support", _("Support processes")
+
+
+class Stage(models.Model):
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(_("name"), max_length=60)
+    position = models.PositiveIntegerField()
+    # The facilitator's note on the emotion line at this stage ("why it drops here").
+    emotion_note = models.CharField(_("note on the emotion line"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lane(models.Model):
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="lanes")
+    key = models.CharField(max_length=20)
+    name = models.CharField(_("name"), max_length=60)
+    position = models.PositiveIntegerField()
+    zone = models.CharField(max_length=20, choices=Zone.choices, default=Zone.CUSTOMER)
+    visible = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["journey_map", "key"], name="lane_key_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Colour(models.TextChoices):
+    YELLOW = "yellow", _("Yellow")
+    PINK = "pink", _("Pink")
+    BLUE = "blue", _("Blue")
+    GREEN = "green", _("Green")
+    ORANGE = "orange", _("Orange")
+    PURPLE = "purple", _("Purple")
+
+
+class Evidence(models.TextChoices):
+    ASSUMPTION = "assumption", _("Assumption")
+    ANECDOTE = "anecdote", _("Anecdote")
+    RESEARCH = "research", _("Research")
+
+
+class Channel(models.TextChoices):
+    WEBSITE = "website", _("Website")
+    APP = "app", _("App")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    POST = "post", _("Post")
+    FACE_TO_FACE = "face", _("Face to face")
+    SOCIAL = "social", _("Social media")
+    STORE = "store", _("Store")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.IntegerChoices):
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
+
+
+class OpportunityStatus(models.TextChoices):
+    IDEA = "idea", _("Idea")
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+OFFLINE_CHANNELS = {Channel.PHONE, Channel.POST, Channel.FACE_TO_FACE, Channel.STORE}
+STICKY_MAX_LENGTH = 280
+
+
+class Sticky(models.Model):
+    """A sticky note in one cell of the grid (a stage × a lane)."""
+
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="stickies")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="stickies")
+    lane = models.ForeignKey(Lane, on_delete=models.CASCADE, related_name="stickies")
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField(_("text"), max_length=STICKY_MAX_LENGTH)
+    colour = models.CharField(max_length=10, choices=Colour.choices, default=Colour.YELLOW)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="stickies"
+    )
+    is_question = models.BooleanField(_("question"), default=False)
+    is_decision = models.BooleanField(_("decision"), default=False)
+    is_aha = models.BooleanField(_("“aha” moment"), default=False)
+    is_micro_moment = models.BooleanField(_("micro-moment"), default=False)
+    evidence = models.CharField(max_length=12, choices=Evidence.choices, default=Evidence.ASSUMPTION)
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    links = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="linked_from")
+    # Pain points: how bad, and how many customers it hits (a count or a share) by whose numbers.
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, null=True, blank=True)
+    reach_count = models.PositiveIntegerField(null=True, blank=True)
+    reach_share = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)  # percent
+    reach_source = models.CharField(max_length=200, blank=True)
+    # Opportunities: who follows it up, and how far it has come.
+    owner = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=12, choices=OpportunityStatus.choices, blank=True)
+    # Written during private writing and not yet revealed: only its author may see the text.
+    hidden = models.BooleanField(default=False)
+    # Deleted notes linger a little so that "undo" can bring them back.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["journey_map", "stage", "lane", "position"])]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    @property
+    def is_online_channel(self) -> bool | None:
+        if not self.channel:
+            return None
+        return self.channel not in OFFLINE_CHANNELS
+
+
+class EmotionRating(models.Model):
+    """How one participant thinks the persona feels at one stage, from -3 to +3."""
+
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="emotion_ratings")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="emotion_ratings")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    value = models.SmallIntegerField()
+    # Given while ratings are private: counted, never shown, until the facilitator reveals them.
+    hidden = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "author"], name="emotion_rating_unique"),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=-3, value__lte=3), name="emotion_rating_scale"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}: {self.value:+d}"
+
+
+class Vote(models.Model):
+    """Dot voting on the notes of one lane (pain points or opportunities).
+
+    Dots are secret while the vote is open; closing it shows everyone the ranking.
+    """
+
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="votes")
+    lane = models.ForeignKey(Lane, on_delete=models.CASCADE, related_name="votes")
+    budget = models.PositiveSmallIntegerField(_("dots per person"), default=3)
+    stacking = models.BooleanField(_("several dots on one note"), default=False)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"vote on {self.lane_id}"
+
+    def accepts_dots(self, now: Any) -> bool:
+        return self.closed_at is None and (self.ends_at is None or now < self.ends_at)
+
+
+class VoteDot(models.Model):
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="dots")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sticky = models.ForeignKey(Sticky, on_delete=models.CASCADE, related_name="dots")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["vote", "voter"])]
+
+    def __str__(self) -> str:
+        return f"dot on {self.sticky_id}"
+
+
+class MetricKind(models.TextChoices):
+    NPS = "nps", _("NPS")
+    CSAT = "csat", _("CSAT")
+    CES = "ces", _("CES")
+    DROP_OFF = "dropoff", _("Drop-off rate")
+    CUSTOM = "custom", _("Other")
+
+
+class StageMetric(models.Model):
+    """A measured figure for a stage, so that impact can be weighed with data."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="metrics")
+    kind = models.CharField(max_length=10, choices=MetricKind.choices)
+    label = models.CharField(max_length=60, blank=True)  # the name of a custom metric
+    value = models.DecimalField(max_digits=12, decimal_places=2)
+    unit = models.CharField(max_length=20, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}{self.unit}"
+
+    @property
+    def name(self) -> str:
+        return self.label if self.kind == MetricKind.CUSTOM and self.label else str(self.get_kind_display())
+
+
+class BigQuestion(models.TextChoices):
+    FRUSTRATING = "frustrating", _("What is most confusing or frustrating?")
+    EXPECTATIONS = "expectations", _("Where does the journey fall short of expectations?")
+    NEEDS = "needs", _("What new, unmet needs did we find?")
+    COMPLEX = "complex", _("Where is it needlessly complex or repetitive?")
+
+
+class Insight(models.Model):
+    """The team's answer to one of the big-picture questions (the play's step 6)."""
+
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="insights")
+    question = models.CharField(max_length=20, choices=BigQuestion.choices)
+    text = models.TextField(max_length=STICKY_MAX_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -1,0 +1,561 @@
+"""Every write to a map. Each change appends to the map's event log in the same transaction.
+
+These functions know nothing of workshops or roles: the caller (workshops.ops) checks who may
+do what, and broadcasts the returned `Change` after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maps import events, layout
+from maps.models import (
+    EmotionRating,
+    Insight,
+    JourneyMap,
+    Lane,
+    MapEvent,
+    MapKind,
+    Stage,
+    StageMetric,
+    Sticky,
+    Vote,
+    VoteDot,
+)
+
+Cell = tuple[int, int]  # (stage id, lane id)
+MAX_STAGES = 20
+BACKSTORY_FIELDS = ("trigger", "needs", "outcome", "narrative")
+STYLE_FIELDS = (
+    "colour",
+    "is_question",
+    "is_decision",
+    "is_aha",
+    "is_micro_moment",
+    "evidence",
+    "channel",
+    # pain points and opportunities
+    "severity",
+    "reach_count",
+    "reach_share",
+    "reach_source",
+    "owner",
+    "status",
+)
+
+
+class MapRefused(Exception):
+    def __init__(self, message: str, *, code: str = "refused") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class Change:
+    """What a write changed, so the caller re-renders just that."""
+
+    event: MapEvent
+    cells: set[Cell] = field(default_factory=set)
+    board: bool = False
+    backstory: bool = False
+    emotion: bool = False
+    vote: bool = False
+    insights: bool = False
+    sticky: Sticky | None = None
+
+
+def _log(
+    journey_map: JourneyMap,
+    author: AbstractBaseUser | None,
+    kind: str,
+    op_id: str | None,
+    payload: dict[str, Any],
+) -> MapEvent:
+    return events.append(
+        journey_map_id=journey_map.pk, author=author, kind=kind, op_id=op_id, payload=payload
+    )
+
+
+@transaction.atomic
+def map_create(*, owner: AbstractBaseUser, title: str, kind: str = MapKind.CURRENT_STATE) -> JourneyMap:
+    journey_map = JourneyMap.objects.create(owner=owner, title=title, kind=kind)
+    Stage.objects.bulk_create(
+        Stage(journey_map=journey_map, name=str(name), position=i)
+        for i, name in enumerate(layout.STAGES[kind])
+    )
+    Lane.objects.bulk_create(
+        Lane(journey_map=journey_map, key=spec.key, name=str(spec.name), zone=spec.zone, position=i)
+        for i, spec in enumerate(layout.LANES[kind])
+    )
+    return journey_map
+
+
+# -- sticky notes ------------------------------------------------------------------------
+
+
+def _renumber(stickies: list[Sticky]) -> None:
+    for position, sticky in enumerate(stickies):
+        sticky.position = position
+    Sticky.objects.bulk_update(stickies, ["position"])
+
+
+def _cell_notes(
+    journey_map: JourneyMap, stage_id: int, lane_id: int, *, exclude: int | None = None
+) -> list[Sticky]:
+    notes = Sticky.objects.filter(
+        journey_map=journey_map, stage_id=stage_id, lane_id=lane_id, deleted_at=None
+    )
+    if exclude is not None:
+        notes = notes.exclude(pk=exclude)
+    return list(notes.order_by("position", "pk"))
+
+
+def _alive(sticky: Sticky) -> Sticky:
+    """The note as saved now; a deleted one is gone (a delete beats a concurrent edit)."""
+    fresh = Sticky.objects.select_for_update().filter(pk=sticky.pk).first()
+    if fresh is None or fresh.deleted_at is not None:
+        raise MapRefused(_("Someone deleted this note."), code="gone")
+    return fresh
+
+
+@transaction.atomic
+def sticky_create(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    stage: Stage,
+    lane: Lane,
+    text: str,
+    colour: str = "yellow",
+    hidden: bool = False,
+    op_id: str | None = None,
+    **style: Any,
+) -> Change:
+    last = Sticky.objects.filter(stage=stage, lane=lane, deleted_at=None).aggregate(m=Max("position"))["m"]
+    sticky = Sticky.objects.create(
+        journey_map=journey_map,
+        stage=stage,
+        lane=lane,
+        text=text,
+        colour=colour,
+        author=author,
+        hidden=hidden,
+        position=0 if last is None else last + 1,
+        **{k: v for k, v in style.items() if k in STYLE_FIELDS},
+    )
+    event = _log(
+        journey_map,
+        author,
+        "sticky.create",
+        op_id,
+        {"sticky": sticky.pk, "stage": stage.pk, "lane": lane.pk, "hidden": hidden},
+    )
+    return Change(event, cells={(stage.pk, lane.pk)}, sticky=sticky)
+
+
+@transaction.atomic
+def sticky_edit(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, sticky: Sticky, text: str, op_id: str | None = None
+) -> Change:
+    sticky = _alive(sticky)
+    sticky.text = text
+    sticky.save(update_fields=["text", "updated_at"])
+    event = _log(journey_map, author, "sticky.edit", op_id, {"sticky": sticky.pk})
+    return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky)
+
+
+@transaction.atomic
+def sticky_style(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    sticky: Sticky,
+    op_id: str | None = None,
+    **style: Any,
+) -> Change:
+    """Colour, marks, evidence and channel; only the fields given change (last write wins per field)."""
+    sticky = _alive(sticky)
+    changed = [k for k in STYLE_FIELDS if k in style]
+    for key in changed:
+        setattr(sticky, key, style[key])
+    sticky.save(update_fields=[*changed, "updated_at"])
+    event = _log(journey_map, author, "sticky.style", op_id, {"sticky": sticky.pk, "fields": changed})
+    return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky)
+
+
+@transaction.atomic
+def sticky_move(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    sticky: Sticky,
+    stage: Stage,
+    lane: Lane,
+    position: int,
+    op_id: str | None = None,
+) -> Change:
+    """Put a note at `position` (0 = first) in a cell, its own or another."""
+    sticky = _alive(sticky)
+    source = (sticky.stage_id, sticky.lane_id)
+    if source != (stage.pk, lane.pk):
+        _renumber(_cell_notes(journey_map, *source, exclude=sticky.pk))
+    target = _cell_notes(journey_map, stage.pk, lane.pk, exclude=sticky.pk)
+    sticky.stage, sticky.lane = stage, lane
+    sticky.save(update_fields=["stage", "lane", "updated_at"])
+    target.insert(max(0, min(position, len(target))), sticky)
+    _renumber(target)
+    event = _log(
+        journey_map,
+        author,
+        "sticky.move",
+        op_id,
+        {"sticky": sticky.pk, "stage": stage.pk, "lane": lane.pk, "position": position, "from": list(source)},
+    )
+    return Change(event, cells={source, (stage.pk, lane.pk)}, sticky=sticky)
+
+
+@transaction.atomic
+def sticky_delete(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, sticky: Sticky, op_id: str | None = None
+) -> Change:
+    sticky = _alive(sticky)
+    sticky.deleted_at = timezone.now()
+    sticky.save(update_fields=["deleted_at", "updated_at"])
+    sticky.links.clear()
+    event = _log(journey_map, author, "sticky.delete", op_id, {"sticky": sticky.pk})
+    return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky)
+
+
+@transaction.atomic
+def sticky_restore(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, sticky: Sticky, op_id: str | None = None
+) -> Change:
+    """Undo a delete: the note comes back where it was."""
+    sticky = Sticky.objects.select_for_update().get(pk=sticky.pk)
+    if sticky.deleted_at is None:
+        raise MapRefused(_("This note is not deleted."), code="noop")
+    if not Stage.objects.filter(pk=sticky.stage_id).exists():
+        raise MapRefused(_("Its stage is gone, so the note cannot come back."), code="gone")
+    sticky.deleted_at = None
+    sticky.save(update_fields=["deleted_at", "updated_at"])
+    cell = _cell_notes(journey_map, sticky.stage_id, sticky.lane_id, exclude=sticky.pk)
+    cell.insert(min(sticky.position, len(cell)), sticky)
+    _renumber(cell)
+    event = _log(journey_map, author, "sticky.restore", op_id, {"sticky": sticky.pk})
+    return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky)
+
+
+@transaction.atomic
+def sticky_link(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    sticky: Sticky,
+    to: Sticky,
+    linked: bool,
+    op_id: str | None = None,
+) -> Change:
+    """Link a note to another (a pain to the action where it happens, backstage to frontstage)."""
+    sticky = _alive(sticky)
+    to = _alive(to)
+    if sticky.pk == to.pk:
+        raise MapRefused(_("A note cannot be linked to itself."), code="invalid")
+    if linked:
+        sticky.links.add(to)
+    else:
+        sticky.links.remove(to)
+    event = _log(
+        journey_map, author, "sticky.link", op_id, {"sticky": sticky.pk, "to": to.pk, "linked": linked}
+    )
+    return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky)
+
+
+@transaction.atomic
+def stickies_reveal(*, journey_map: JourneyMap, author: AbstractBaseUser, op_id: str | None = None) -> Change:
+    """End private writing: every hidden note becomes visible to everyone at once."""
+    count = Sticky.objects.filter(journey_map=journey_map, hidden=True).update(hidden=False)
+    event = _log(journey_map, author, "sticky.reveal", op_id, {"count": count})
+    return Change(event, board=True)
+
+
+# -- stages and lanes --------------------------------------------------------------------
+
+
+@transaction.atomic
+def stage_create(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    name: str,
+    position: int | None = None,
+    op_id: str | None = None,
+) -> Change:
+    stages = list(journey_map.stages.all())
+    if len(stages) >= MAX_STAGES:
+        raise MapRefused(_("A map has at most %(max)d stages.") % {"max": MAX_STAGES}, code="invalid")
+    stage = Stage(journey_map=journey_map, name=name, position=0)
+    stage.save()
+    at = len(stages) if position is None else max(0, min(position, len(stages)))
+    stages.insert(at, stage)
+    _restage(stages)
+    event = _log(journey_map, author, "stage.create", op_id, {"stage": stage.pk, "name": name})
+    return Change(event, board=True)
+
+
+def _restage(stages: list[Stage]) -> None:
+    for position, stage in enumerate(stages):
+        stage.position = position
+    Stage.objects.bulk_update(stages, ["position"])
+
+
+@transaction.atomic
+def stage_rename(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, stage: Stage, name: str, op_id: str | None = None
+) -> Change:
+    stage.name = name
+    stage.save(update_fields=["name"])
+    event = _log(journey_map, author, "stage.rename", op_id, {"stage": stage.pk, "name": name})
+    return Change(event, board=True)
+
+
+@transaction.atomic
+def stage_move(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    stage: Stage,
+    position: int,
+    op_id: str | None = None,
+) -> Change:
+    stages = [s for s in journey_map.stages.all() if s.pk != stage.pk]
+    stages.insert(max(0, min(position, len(stages))), stage)
+    _restage(stages)
+    event = _log(journey_map, author, "stage.move", op_id, {"stage": stage.pk, "position": position})
+    return Change(event, board=True)
+
+
+@transaction.atomic
+def stage_delete(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    stage: Stage,
+    confirm: bool = False,
+    op_id: str | None = None,
+) -> Change:
+    """Remove a stage. One that holds notes is removed only with `confirm` (the client asks first)."""
+    held = Sticky.objects.filter(stage=stage, deleted_at=None).count()
+    if held and not confirm:
+        raise MapRefused(
+            _("This stage holds %(count)d notes. Remove it and its notes?") % {"count": held}, code="confirm"
+        )
+    if journey_map.stages.count() <= 1:
+        raise MapRefused(_("A map needs at least one stage."), code="invalid")
+    stage.delete()
+    _restage(list(journey_map.stages.all()))
+    event = _log(journey_map, author, "stage.delete", op_id, {"stage": stage.pk, "notes": held})
+    return Change(event, board=True)
+
+
+@transaction.atomic
+def lane_set_visible(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, lane: Lane, visible: bool, op_id: str | None = None
+) -> Change:
+    lane.visible = visible
+    lane.save(update_fields=["visible"])
+    event = _log(journey_map, author, "lane.visible", op_id, {"lane": lane.key, "visible": visible})
+    return Change(event, board=True)
+
+
+# -- scope and backstory -----------------------------------------------------------------
+
+
+@transaction.atomic
+def backstory_edit(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, part: str, text: str, op_id: str | None = None
+) -> Change:
+    if part not in BACKSTORY_FIELDS:
+        raise MapRefused(_("Unknown part of the backstory."), code="invalid")
+    JourneyMap.objects.filter(pk=journey_map.pk).update(**{part: text})
+    setattr(journey_map, part, text)
+    event = _log(journey_map, author, "backstory.edit", op_id, {"part": part})
+    return Change(event, backstory=True)
+
+
+@transaction.atomic
+def scope_update(*, journey_map: JourneyMap, author: AbstractBaseUser, data: dict[str, Any]) -> Change:
+    """The facilitator's preparation form: persona, scope and backstory in one save."""
+    for key, value in data.items():
+        setattr(journey_map, key, value)
+    journey_map.save(update_fields=list(data))
+    event = _log(journey_map, author, "scope.update", None, {"fields": sorted(data)})
+    return Change(event, board=True, backstory=True)
+
+
+# -- the emotion line --------------------------------------------------------------------
+
+
+@transaction.atomic
+def emotion_rate(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    stage: Stage,
+    value: int,
+    hidden: bool = False,
+    op_id: str | None = None,
+) -> Change:
+    """Say how the persona feels at a stage; rating again replaces one's own rating."""
+    EmotionRating.objects.update_or_create(
+        stage=stage, author=author, defaults={"journey_map": journey_map, "value": value, "hidden": hidden}
+    )
+    # The value is not logged: while ratings are private it must not leave the server.
+    event = _log(journey_map, author, "emotion.rate", op_id, {"stage": stage.pk})
+    return Change(event, emotion=True)
+
+
+@transaction.atomic
+def emotion_reveal(*, journey_map: JourneyMap, author: AbstractBaseUser, op_id: str | None = None) -> Change:
+    count = EmotionRating.objects.filter(journey_map=journey_map, hidden=True).update(hidden=False)
+    event = _log(journey_map, author, "emotion.reveal", op_id, {"count": count})
+    return Change(event, emotion=True)
+
+
+@transaction.atomic
+def stage_annotate(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, stage: Stage, text: str, op_id: str | None = None
+) -> Change:
+    stage.emotion_note = text
+    stage.save(update_fields=["emotion_note"])
+    event = _log(journey_map, author, "stage.annotate", op_id, {"stage": stage.pk})
+    return Change(event, emotion=True)
+
+
+# -- dot voting --------------------------------------------------------------------------
+
+VOTE_LANES = ("pains", "opportunities")
+
+
+def open_vote(journey_map: JourneyMap) -> Vote | None:
+    return Vote.objects.filter(journey_map=journey_map, closed_at=None).first()
+
+
+@transaction.atomic
+def vote_start(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    lane: Lane,
+    budget: int = 3,
+    stacking: bool = False,
+    minutes: int | None = None,
+    op_id: str | None = None,
+) -> Change:
+    if lane.key not in VOTE_LANES:
+        raise MapRefused(_("Votes are on pain points or opportunities."), code="invalid")
+    if open_vote(journey_map) is not None:
+        raise MapRefused(_("A vote is already open: close it first."), code="invalid")
+    ends_at = timezone.now() + timedelta(minutes=minutes) if minutes else None
+    vote = Vote.objects.create(
+        journey_map=journey_map, lane=lane, budget=budget, stacking=stacking, ends_at=ends_at
+    )
+    event = _log(
+        journey_map, author, "vote.start", op_id, {"vote": vote.pk, "lane": lane.key, "budget": budget}
+    )
+    return Change(event, vote=True)
+
+
+@transaction.atomic
+def vote_cast(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, sticky: Sticky, add: bool, op_id: str | None = None
+) -> Change:
+    """Put a dot on a note, or take one back. The rules hold whatever a client sends."""
+    vote = Vote.objects.select_for_update().filter(journey_map=journey_map, closed_at=None).first()
+    if vote is None or not vote.accepts_dots(timezone.now()):
+        raise MapRefused(_("Voting is closed."), code="closed")
+    if sticky.lane_id != vote.lane_id or sticky.deleted_at is not None:
+        raise MapRefused(_("This vote is on another lane's notes."), code="invalid")
+    mine = VoteDot.objects.filter(vote=vote, voter=author)
+    if add:
+        used = mine.count()
+        if used >= vote.budget:
+            raise MapRefused(
+                _("You have used all %(budget)d of your dots.") % {"budget": vote.budget}, code="budget"
+            )
+        if not vote.stacking and mine.filter(sticky=sticky).exists():
+            raise MapRefused(_("In this vote a note takes one dot from each person."), code="once")
+        VoteDot.objects.create(vote=vote, voter=author, sticky=sticky)
+    else:
+        dot = mine.filter(sticky=sticky).first()
+        if dot is None:
+            raise MapRefused(_("You have no dot on this note."), code="noop")
+        dot.delete()
+    # Which note got a dot is not logged: while the vote is open, it must not leave the server.
+    event = _log(journey_map, author, "vote.cast", op_id, {"vote": vote.pk})
+    return Change(event, vote=True)
+
+
+@transaction.atomic
+def vote_close(*, journey_map: JourneyMap, author: AbstractBaseUser, op_id: str | None = None) -> Change:
+    vote = Vote.objects.select_for_update().filter(journey_map=journey_map, closed_at=None).first()
+    if vote is None:
+        raise MapRefused(_("There is no open vote."), code="noop")
+    vote.closed_at = timezone.now()
+    vote.save(update_fields=["closed_at"])
+    event = _log(journey_map, author, "vote.close", op_id, {"vote": vote.pk})
+    return Change(event, vote=True)
+
+
+# -- the big picture: figures per stage and answers to the four questions ----------------
+
+
+@transaction.atomic
+def metric_add(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    stage: Stage,
+    op_id: str | None = None,
+    **fields: Any,
+) -> Change:
+    metric = StageMetric.objects.create(stage=stage, **fields)
+    event = _log(journey_map, author, "metric.add", op_id, {"stage": stage.pk, "metric": metric.pk})
+    return Change(event, board=True)
+
+
+@transaction.atomic
+def metric_remove(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, metric: StageMetric, op_id: str | None = None
+) -> Change:
+    metric_id = metric.pk
+    metric.delete()
+    event = _log(journey_map, author, "metric.remove", op_id, {"metric": metric_id})
+    return Change(event, board=True)
+
+
+@transaction.atomic
+def insight_add(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, question: str, text: str, op_id: str | None = None
+) -> Change:
+    insight = Insight.objects.create(journey_map=journey_map, question=question, text=text, author=author)
+    event = _log(journey_map, author, "insight.add", op_id, {"insight": insight.pk, "question": question})
+    return Change(event, insights=True)
+
+
+@transaction.atomic
+def insight_remove(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, insight: Insight, op_id: str | None = None
+) -> Change:
+    insight_id = insight.pk
+    insight.delete()
+    event = _log(journey_map, author, "insight.remove", op_id, {"insight": insight_id})
+    return Change(event, insights=True)

@@ -1,0 +1,72 @@
+"""Concurrent writers and the real services: what a busy room does to the database and Redis."""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.db import connections as all_connections
+
+from maps.models import MapEvent
+from tests.conftest import NEEDS_SERVICES
+from workshops import services
+from workshops.models import Workshop
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_concurrent_ops_are_all_applied_with_gap_free_numbers(workshop, facilitator, cofacilitator):
+    errors: list[BaseException] = []
+
+    def add_minute(by):
+        try:
+            services.timer_add(workshop=workshop, by=by, minutes=1)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            all_connections.close_all()
+
+    threads = [threading.Thread(target=add_minute, args=(p,)) for p in [facilitator, cofacilitator] * 4]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Workshop.objects.get(pk=workshop.pk).timer_remaining == timedelta(minutes=5 + 8)
+    seqs = sorted(MapEvent.objects.filter(kind="timer.add").values_list("seq", flat=True))
+    first = seqs[0]
+    assert seqs == list(range(first, first + 8))
+
+
+@pytest.mark.services
+@NEEDS_SERVICES
+def test_the_suite_really_runs_on_postgresql_and_redis():
+    assert connection.vendor == "postgresql"
+    assert type(get_channel_layer()).__module__.startswith("channels_redis")
+    assert os.environ["REDIS_URL"]
+
+
+@pytest.mark.services
+@NEEDS_SERVICES
+def test_a_broadcast_crosses_redis_to_another_process_s_layer(workshop, facilitator):
+    from channels_redis.core import RedisChannelLayer
+
+    # A second layer object stands for a second server process: it shares only Redis.
+    other = RedisChannelLayer(hosts=[os.environ["REDIS_URL"]])
+
+    async def scenario():
+        channel = await other.new_channel()
+        await other.group_add(f"workshop-{workshop.pk}-en", channel)
+        await get_channel_layer().group_send(
+            f"workshop-{workshop.pk}-en", {"type": "room.event", "text": "hello"}
+        )
+        message = await other.receive(channel)
+        await other.group_discard(f"workshop-{workshop.pk}-en", channel)
+        return message
+
+    assert async_to_sync(scenario)()["text"] == "hello"

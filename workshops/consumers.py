@@ -1,0 +1,235 @@
+"""The room's websocket: ops in, acks and events out (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from maps import events
+from workshops import live, ops, services
+from workshops.models import Participant
+from workshops.services import Refused
+
+MAX_OP_ID = 64
+
+
+class TokenBucket:
+    """Ops allowed per socket: a steady rate with room for short bursts."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    participant: Participant | None = None
+
+    async def connect(self) -> None:
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        self.participant = await database_sync_to_async(self._find)(slug)
+        if self.participant is None:
+            await self.close()  # before accept: the handshake is refused, nothing leaks
+            return
+        self.workshop = self.participant.workshop
+        self.language = live.language_of(self.scope)
+        self.group = live.group_name(self.workshop.pk, self.language)
+        # Renders only this person may see (their notes during private writing) come here.
+        self.user_group = live.user_group_name(self.workshop.pk, self.participant.user_id, self.language)
+        self.bucket = TokenBucket(settings.LIVE_OPS_PER_SECOND, settings.LIVE_OPS_BURST)
+        # Join the group before reading anything, so no event falls between the two.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        await self.accept()
+        await database_sync_to_async(services.presence_connect)(participant=self.participant)
+        # A client that says what it has (?since=N) gets only what it missed.
+        since = parse_qs(self.scope.get("query_string", b"").decode()).get("since", [""])[0]
+        await self.resync(int(since) if since.isdigit() else None)
+
+    async def disconnect(self, code: int) -> None:
+        if self.participant is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        await database_sync_to_async(services.presence_disconnect)(participant=self.participant)
+
+    def _find(self, slug: str) -> Participant | None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return None
+        return (
+            Participant.objects.select_related("workshop", "user")
+            .filter(workshop__slug=slug, user=user)
+            .first()
+        )
+
+    # -- from the client --------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        with translation.override(self.language):
+            await self.handle(text_data)
+
+    async def handle(self, text_data: str | None) -> None:
+        if text_data is None:
+            await self.send_error(None, None, "bad_frame", _("Send ops as JSON text frames."))
+            return
+        if len(text_data.encode()) > settings.LIVE_MAX_MESSAGE_BYTES:
+            await self.send_error(None, None, "too_large", _("That message is too large."))
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self.send_error(None, None, "bad_json", _("That message is not valid JSON."))
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("op"), str):
+            await self.send_error(None, None, "bad_op", _('An op is a JSON object with an "op" name.'))
+            return
+        name, op_id = message["op"], message.get("id")
+        if op_id is not None and (not isinstance(op_id, str) or not 0 < len(op_id) <= MAX_OP_ID):
+            await self.send_error(name, None, "bad_id", _("An op id is a string of up to 64 characters."))
+            return
+        # Heartbeats and resyncs count too: each costs the server a query or a render.
+        if not self.bucket.take():
+            await self.send_error(
+                name, op_id, "rate_limited", _("Too many changes at once; this one was not saved. Try again.")
+            )
+            return
+        if name == "ping":
+            await self.heartbeat(message.get("t"))
+            return
+        if name == "sync":
+            since = message.get("since")
+            await self.resync(since if isinstance(since, int) and since >= 0 else None)
+            return
+        data = message.get("data", {})
+        if not isinstance(data, dict):
+            await self.send_error(name, op_id, "invalid", _('An op\'s "data" must be an object.'))
+            return
+        try:
+            seq = await database_sync_to_async(self._perform)(name, data, op_id)
+        except Refused as refused:
+            errors = getattr(refused, "errors", None)
+            await self.send_error(name, op_id, refused.code, refused.message, errors)
+            if refused.code == "removed":
+                await self.close(code=4003)
+            return
+        await self.send_json({"type": "ack", "op": name, "id": op_id, "seq": seq})
+
+    def _perform(self, name: str, data: dict[str, Any], op_id: str | None) -> int:
+        # Roles can change while a socket is open: every op reads the sender's place afresh.
+        assert self.participant is not None
+        by = Participant.objects.select_related("workshop").filter(pk=self.participant.pk).first()
+        if by is None:
+            raise Refused(_("You are no longer in this workshop."), code="removed")
+        if op_id and (first := events.find_op(author=by.user, op_id=op_id)) is not None:
+            return first.seq  # a retry: the first result, nothing done twice
+        try:
+            return ops.perform(workshop=by.workshop, by=by, name=name, data=data, op_id=op_id).seq
+        except IntegrityError:
+            first = events.find_op(author=by.user, op_id=op_id) if op_id else None
+            if first is None:
+                raise
+            return first.seq
+
+    async def heartbeat(self, client_time: Any) -> None:
+        assert self.participant is not None
+        # Group memberships expire in channels-redis; re-joining keeps this socket in.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        await database_sync_to_async(services.presence_heartbeat)(participant=self.participant)
+        seq = await database_sync_to_async(events.current_seq)(journey_map_id=self.workshop.journey_map_id)
+        await self.send_json({"type": "pong", "seq": seq, "server_now": now_ms(), "t": client_time})
+
+    async def resync(self, since: int | None) -> None:
+        """Replay the log after `since` as fresh parts, or send a snapshot when that is simpler."""
+        if since is not None:
+            replayed = await database_sync_to_async(self._replay)(since)
+            if replayed is not None:
+                seq, html = replayed
+                await self.send_json(
+                    {"type": "replay", "seq": seq, "since": since, "html": html, "server_now": now_ms()}
+                )
+                return
+        await self.send_snapshot()
+
+    def _replay(self, since: int) -> tuple[int, str] | None:
+        assert self.participant is not None
+        with translation.override(self.language):
+            return live.replay(
+                workshop_id=self.workshop.pk,
+                journey_map_id=self.workshop.journey_map_id,
+                since=since,
+                viewer_id=self.participant.user_id,
+            )
+
+    async def send_snapshot(self) -> None:
+        seq, html = await database_sync_to_async(self._snapshot)()
+        await self.send_json({"type": "snapshot", "seq": seq, "html": html, "server_now": now_ms()})
+
+    def _snapshot(self) -> tuple[int, str]:
+        # The number first: the state drawn after it is at least as new, never older.
+        seq = events.current_seq(journey_map_id=self.workshop.journey_map_id)
+        with translation.override(self.language):
+            return seq, live.render(
+                workshop_id=self.workshop.pk, parts=live.ALL, viewer_id=self.participant.user_id
+            )
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content))
+
+    async def send_error(
+        self,
+        op: str | None,
+        op_id: str | None,
+        code: str,
+        message: str,
+        errors: dict[str, list[str]] | None = None,
+    ) -> None:
+        frame = {"type": "error", "op": op, "id": op_id, "code": code, "message": message}
+        if errors:
+            frame["errors"] = errors
+        await self.send_json(frame)
+
+    # -- from the group ---------------------------------------------------------------------
+
+    async def room_volatile(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def room_event(self, event: dict[str, Any]) -> None:
+        me = self.participant.user_id if self.participant else None
+        if me in event.get("except", ()):
+            return  # this person gets their own render of the same event
+        if event.get("removed") == me:
+            with translation.override(self.language):
+                message = _("A facilitator took you out of this workshop.")
+            await self.send_json({"type": "removed", "message": message})
+            self.participant = None  # already gone from the database
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+            await self.close(code=4003)
+            return
+        await self.send(text_data=event["text"])
+        if event.get("role_changed") == me:
+            await self.send_json({"type": "reload"})

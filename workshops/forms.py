@@ -1,0 +1,398 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from maps.models import (
+    STICKY_MAX_LENGTH,
+    BigQuestion,
+    Channel,
+    Colour,
+    Evidence,
+    Insight,
+    JourneyMap,
+    Lane,
+    MapKind,
+    MetricKind,
+    OpportunityStatus,
+    Persona,
+    Severity,
+    Stage,
+    StageMetric,
+    Sticky,
+)
+from workshops.models import CODE_LENGTH, Participant, Role, Workshop, normalize_code
+from workshops.services import MAX_TIME_BOX_MINUTES
+
+
+class SignupForm(UserCreationForm):
+    pass
+
+
+class WorkshopCreateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind of map"), choices=MapKind.choices, initial=MapKind.CURRENT_STATE)
+
+
+class JoinCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Workshop code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "inputmode": "text",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = normalize_code(self.cleaned_data["code"])
+        if len(code) != CODE_LENGTH:
+            raise forms.ValidationError(_("A workshop code has 6 letters and digits."))
+        return code
+
+
+class JoinNameForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=40,
+        help_text=_("How the others will see you. No account or password needed."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Please enter a name."))
+        return name
+
+
+# -- the ops' payloads: the consumer and the HTTP fallback validate with the same forms --------
+
+
+class OpForm(forms.Form):
+    """An op's payload. Fields that name a row accept only rows of the sender's workshop.
+
+    Someone else's note still hidden by private writing does not exist for the sender.
+    """
+
+    deleted_notes = False  # whether `sticky` may name a deleted note (to undo a delete)
+
+    def __init__(self, data: dict[str, Any], *, workshop: Workshop, by: Participant | None = None) -> None:
+        super().__init__(data)
+        self.workshop = workshop
+        self.by = by
+        for name, form_field in self.fields.items():
+            if isinstance(form_field, forms.ModelChoiceField):
+                form_field.queryset = self.rows(name)
+
+    def rows(self, name: str) -> Any:
+        workshop = self.workshop
+        if name == "step":
+            return workshop.steps.all()
+        if name == "participant":
+            return workshop.participants.all()
+        if name == "stage":
+            return Stage.objects.filter(journey_map_id=workshop.journey_map_id)
+        if name == "lane":
+            return Lane.objects.filter(journey_map_id=workshop.journey_map_id)
+        if name == "metric":
+            return StageMetric.objects.filter(stage__journey_map_id=workshop.journey_map_id)
+        if name == "insight":
+            return Insight.objects.filter(journey_map_id=workshop.journey_map_id)
+        notes = Sticky.objects.filter(journey_map_id=workshop.journey_map_id)
+        if not self.deleted_notes:
+            notes = notes.filter(deleted_at=None)
+        return notes.filter(Q(hidden=False) | Q(author_id=self.by.user_id if self.by else None))
+
+
+class EmptyOpForm(OpForm):
+    pass
+
+
+class TimerAddForm(OpForm):
+    minutes = forms.IntegerField(min_value=1, max_value=30)
+
+
+class StepGoForm(OpForm):
+    to = forms.CharField(max_length=20)
+    force = forms.BooleanField(required=False)
+
+    def clean_to(self) -> Any:
+        to = self.cleaned_data["to"]
+        if to in {"next", "previous"}:
+            return to
+        step = self.workshop.steps.filter(pk=int(to)).first() if to.isdigit() else None
+        if step is None:
+            raise forms.ValidationError(_("Choose a step of this workshop's agenda."))
+        return step
+
+
+class RowField(forms.ModelChoiceField):
+    """A row of the workshop's own: OpForm sets the queryset."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=None, **kwargs)
+
+
+class AgendaStepForm(OpForm):
+    step = RowField()
+    minutes = forms.IntegerField(min_value=1, max_value=MAX_TIME_BOX_MINUTES)
+    skipped = forms.BooleanField(required=False)
+    note = forms.CharField(max_length=500, required=False)
+
+
+class StepDoneForm(OpForm):
+    step = RowField()
+    done = forms.BooleanField(required=False)
+
+
+class ParticipantOpForm(OpForm):
+    participant = RowField()
+
+
+class ParticipantRoleForm(ParticipantOpForm):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class JoiningForm(OpForm):
+    open = forms.BooleanField(required=False)
+
+
+# -- the board -------------------------------------------------------------------------------
+
+
+class StickyText(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            max_length=STICKY_MAX_LENGTH,
+            strip=True,
+            error_messages={
+                "max_length": _(
+                    "A note holds at most %(limit_value)d characters (this one has %(show_value)d)."
+                ),
+                "required": _("A note needs some text."),
+            },
+            **kwargs,
+        )
+
+
+class StickyCreateForm(OpForm):
+    stage = RowField()
+    lane = RowField()
+    text = StickyText()
+    colour = forms.ChoiceField(choices=Colour.choices, required=False)
+
+
+class StickyEditForm(OpForm):
+    sticky = RowField()
+    text = StickyText()
+
+
+class StickyMoveForm(OpForm):
+    sticky = RowField()
+    stage = RowField()
+    lane = RowField()
+    position = forms.IntegerField(min_value=0, max_value=10_000)
+
+
+class StickyStyleForm(OpForm):
+    """Only the fields present in the op change: a recolour does not clear marks."""
+
+    sticky = RowField()
+    colour = forms.ChoiceField(choices=Colour.choices, required=False)
+    is_question = forms.BooleanField(required=False)
+    is_decision = forms.BooleanField(required=False)
+    is_aha = forms.BooleanField(required=False)
+    is_micro_moment = forms.BooleanField(required=False)
+    evidence = forms.ChoiceField(choices=Evidence.choices, required=False)
+    channel = forms.ChoiceField(choices=[("", "—"), *Channel.choices], required=False)
+    severity = forms.TypedChoiceField(
+        choices=[("", "—"), *Severity.choices], coerce=int, empty_value=None, required=False
+    )
+    reach_count = forms.IntegerField(min_value=0, max_value=2_000_000_000, required=False)
+    reach_share = forms.DecimalField(
+        min_value=0, max_value=100, max_digits=5, decimal_places=2, required=False
+    )
+    reach_source = forms.CharField(max_length=200, required=False, strip=True)
+    owner = forms.CharField(max_length=100, required=False, strip=True)
+    status = forms.ChoiceField(choices=[("", "—"), *OpportunityStatus.choices], required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        given = {key for key in self.data if key in self.fields and key != "sticky"}
+        style = {key: cleaned[key] for key in given if key in cleaned}
+        if not style:
+            raise forms.ValidationError(
+                _("Say what to change: a colour, a mark, the evidence or the channel.")
+            )
+        return {"sticky": cleaned.get("sticky"), **style}
+
+
+class StickyForm(OpForm):
+    sticky = RowField()
+
+
+class StickyRestoreForm(OpForm):
+    deleted_notes = True
+    sticky = RowField()
+
+
+class StickyLinkForm(OpForm):
+    sticky = RowField()
+    to = RowField()
+    linked = forms.BooleanField(required=False)
+
+
+class StickyEditingForm(OpForm):
+    sticky = RowField()
+    editing = forms.BooleanField(required=False)
+
+
+class StageNameField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=60, strip=True, **kwargs)
+
+
+class StageCreateForm(OpForm):
+    name = StageNameField()
+    position = forms.IntegerField(min_value=0, max_value=100, required=False)
+
+
+class StageRenameForm(OpForm):
+    stage = RowField()
+    name = StageNameField()
+
+
+class StageMoveForm(OpForm):
+    stage = RowField()
+    position = forms.IntegerField(min_value=0, max_value=100)
+
+
+class StageDeleteForm(OpForm):
+    stage = RowField()
+    confirm = forms.BooleanField(required=False)
+
+
+class LaneVisibleForm(OpForm):
+    lane = RowField()
+    visible = forms.BooleanField(required=False)
+
+
+class BackstoryForm(OpForm):
+    part = forms.ChoiceField(
+        choices=[
+            ("trigger", "trigger"),
+            ("needs", "needs"),
+            ("outcome", "outcome"),
+            ("narrative", "narrative"),
+        ]
+    )
+    text = forms.CharField(max_length=3000, required=False, strip=True)
+
+
+class SwitchForm(OpForm):
+    on = forms.BooleanField(required=False)
+
+
+# -- preparation (ordinary pages, not live) -------------------------------------------------
+
+
+class PersonaForm(forms.ModelForm):
+    class Meta:
+        model = Persona
+        fields = ["name", "role", "quote", "description", "goals", "needs", "motivations", "pains"]
+        widgets = {
+            field: forms.Textarea(attrs={"rows": 3})
+            for field in ["description", "goals", "needs", "motivations", "pains"]
+        }
+
+
+class ScopeForm(forms.ModelForm):
+    class Meta:
+        model = JourneyMap
+        fields = [
+            "persona",
+            "scenario",
+            "goal",
+            "journey_start",
+            "journey_end",
+            "trigger",
+            "needs",
+            "outcome",
+            "narrative",
+        ]
+        widgets = {
+            field: forms.Textarea(attrs={"rows": 3})
+            for field in ["scenario", "goal", "trigger", "needs", "outcome", "narrative"]
+        }
+        help_texts = {
+            "scenario": _("One situation, e.g. “a project manager trials the tool for her team”."),
+            "journey_start": _("The moment the journey begins, e.g. “clicks Try”."),
+            "journey_end": _("The moment it ends, e.g. “decides to buy, or not”."),
+        }
+
+    def __init__(self, *args: Any, owner: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["persona"].queryset = Persona.objects.filter(owner=owner)
+        self.fields["persona"].help_text = _("From your persona library.")
+
+
+class EmotionRateForm(OpForm):
+    stage = RowField()
+    value = forms.IntegerField(min_value=-3, max_value=3)
+
+
+class StageAnnotateForm(OpForm):
+    stage = RowField()
+    text = forms.CharField(max_length=300, required=False, strip=True)
+
+
+class VoteStartForm(OpForm):
+    lane = RowField()
+    budget = forms.IntegerField(min_value=1, max_value=10, required=False)
+    stacking = forms.BooleanField(required=False)
+    minutes = forms.IntegerField(min_value=1, max_value=60, required=False)
+
+    def clean_budget(self) -> int:
+        return self.cleaned_data["budget"] or 3
+
+
+class VoteCastForm(OpForm):
+    sticky = RowField()
+    add = forms.BooleanField(required=False)
+
+
+class MetricAddForm(OpForm):
+    stage = RowField()
+    kind = forms.ChoiceField(choices=MetricKind.choices)
+    label = forms.CharField(max_length=60, required=False, strip=True)
+    value = forms.DecimalField(max_digits=12, decimal_places=2)
+    unit = forms.CharField(max_length=20, required=False, strip=True)
+    source = forms.CharField(max_length=200, required=False, strip=True)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("kind") == MetricKind.CUSTOM and not cleaned.get("label"):
+            self.add_error("label", _("Name the figure you are adding."))
+        return cleaned
+
+
+class MetricRemoveForm(OpForm):
+    metric = RowField()
+
+
+class InsightAddForm(OpForm):
+    question = forms.ChoiceField(choices=BigQuestion.choices)
+    text = StickyText()
+
+
+class InsightRemoveForm(OpForm):
+    insight = RowField()

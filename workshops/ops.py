@@ -1,0 +1,112 @@
+"""The ops of the live session: name → payload form → service.
+
+The websocket consumer and the HTTP fallback (forms posted without JavaScript) both go
+through `perform`, so an op is validated and authorised the same way whichever way it came.
+The protocol is documented in docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from maps import services as maps_services
+from workshops import forms, services
+from workshops.models import Participant, Workshop
+from workshops.services import Applied, Refused
+
+Run = Callable[..., Applied]
+
+
+@dataclass(frozen=True)
+class Op:
+    form: type[forms.OpForm]
+    run: Run
+
+
+facilitator_change = partial(services.map_change, facilitator_only=True)
+
+OPS: dict[str, Op] = {
+    "timer.start": Op(forms.EmptyOpForm, services.timer_start),
+    "timer.pause": Op(forms.EmptyOpForm, services.timer_pause),
+    "timer.add": Op(forms.TimerAddForm, services.timer_add),
+    "timer.reset": Op(forms.EmptyOpForm, services.timer_reset),
+    "step.go": Op(forms.StepGoForm, services.step_go),
+    "step.done": Op(forms.StepDoneForm, services.step_done_set),
+    "agenda.update": Op(forms.AgendaStepForm, services.agenda_step_update),
+    "participant.role": Op(forms.ParticipantRoleForm, services.participant_role_set),
+    "participant.remove": Op(forms.ParticipantOpForm, services.participant_remove),
+    "joining.set": Op(forms.JoiningForm, services.joining_set),
+    "joining.rotate": Op(forms.EmptyOpForm, services.join_code_rotate),
+    # the board
+    "sticky.create": Op(forms.StickyCreateForm, services.sticky_create),
+    "sticky.edit": Op(forms.StickyEditForm, partial(services.map_change, change=maps_services.sticky_edit)),
+    "sticky.move": Op(forms.StickyMoveForm, partial(services.map_change, change=maps_services.sticky_move)),
+    "sticky.style": Op(
+        forms.StickyStyleForm, partial(services.map_change, change=maps_services.sticky_style)
+    ),
+    "sticky.delete": Op(forms.StickyForm, partial(services.map_change, change=maps_services.sticky_delete)),
+    "sticky.restore": Op(
+        forms.StickyRestoreForm, partial(services.map_change, change=maps_services.sticky_restore)
+    ),
+    "sticky.link": Op(forms.StickyLinkForm, partial(services.map_change, change=maps_services.sticky_link)),
+    "sticky.editing": Op(forms.StickyEditingForm, services.sticky_editing),
+    "backstory.edit": Op(
+        forms.BackstoryForm, partial(services.map_change, change=maps_services.backstory_edit)
+    ),
+    "stage.create": Op(forms.StageCreateForm, partial(facilitator_change, change=maps_services.stage_create)),
+    "stage.rename": Op(forms.StageRenameForm, partial(facilitator_change, change=maps_services.stage_rename)),
+    "stage.move": Op(forms.StageMoveForm, partial(facilitator_change, change=maps_services.stage_move)),
+    "stage.delete": Op(forms.StageDeleteForm, partial(facilitator_change, change=maps_services.stage_delete)),
+    "lane.visible": Op(
+        forms.LaneVisibleForm, partial(facilitator_change, change=maps_services.lane_set_visible)
+    ),
+    "board.lock": Op(forms.SwitchForm, services.board_lock_set),
+    "writing.private": Op(forms.SwitchForm, services.private_writing_set),
+    # dot voting: dots go on even while the board is locked against edits
+    "vote.start": Op(forms.VoteStartForm, partial(facilitator_change, change=maps_services.vote_start)),
+    "vote.cast": Op(
+        forms.VoteCastForm,
+        partial(services.map_change, change=maps_services.vote_cast, even_when_locked=True),
+    ),
+    "vote.close": Op(forms.EmptyOpForm, partial(facilitator_change, change=maps_services.vote_close)),
+    # the big picture
+    "metric.add": Op(forms.MetricAddForm, partial(facilitator_change, change=maps_services.metric_add)),
+    "metric.remove": Op(
+        forms.MetricRemoveForm, partial(facilitator_change, change=maps_services.metric_remove)
+    ),
+    "insight.add": Op(forms.InsightAddForm, partial(services.map_change, change=maps_services.insight_add)),
+    "insight.remove": Op(
+        forms.InsightRemoveForm, partial(services.map_change, change=maps_services.insight_remove)
+    ),
+    # the emotion line
+    "emotion.rate": Op(forms.EmotionRateForm, services.emotion_rate),
+    "emotion.private": Op(forms.SwitchForm, services.private_ratings_set),
+    "stage.annotate": Op(
+        forms.StageAnnotateForm, partial(facilitator_change, change=maps_services.stage_annotate)
+    ),
+}
+
+
+class Invalid(Refused):
+    def __init__(self, message: str, errors: dict[str, list[str]]) -> None:
+        super().__init__(message, code="invalid")
+        self.errors = errors
+
+
+def perform(
+    *, workshop: Workshop, by: Participant, name: str, data: dict[str, Any], op_id: str | None = None
+) -> Applied:
+    op = OPS.get(name)
+    if op is None:
+        raise Refused(_("Unknown op."), code="unknown_op")
+    form = op.form(data, workshop=workshop, by=by)
+    if not form.is_valid():
+        errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+        first = next(iter(errors.values()))[0]
+        raise Invalid(first, errors)
+    return op.run(workshop=workshop, by=by, op_id=op_id, **form.cleaned_data)

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from workshops.consumers import RoomConsumer
+
+websocket_urlpatterns = [
+    path("ws/workshops/<str:slug>/", RoomConsumer.as_asgi()),
+]

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from maps.models import Channel, Colour, Evidence, MetricKind, OpportunityStatus, Severity, Sticky
+from maps.selectors import lane_label
+from workshops.models import Participant, Role, Workshop
+
+BACKSTORY_LABELS = {
+    "trigger": _("The pain that started it"),
+    "needs": _("What they need (their shopping list)"),
+    "outcome": _("The outcome they want"),
+    "narrative": _("The story in a few sentences"),
+}
+
+
+def participant_for(*, user: AbstractBaseUser, slug: str) -> Participant:
+    """The user's place in the workshop, or a 404: an outsider learns nothing."""
+    if not user.is_authenticated:
+        raise Http404
+    participant = (
+        Participant.objects.select_related("workshop", "workshop__journey_map")
+        .filter(workshop__slug=slug, user=user)
+        .first()
+    )
+    if participant is None:
+        raise Http404
+    return participant
+
+
+def room_context(*, workshop_id: int, now: datetime) -> dict[str, Any]:
+    """Everything the room's partials draw, in a fixed number of queries."""
+    workshop = Workshop.objects.select_related("current_step", "journey_map", "journey_map__persona").get(
+        pk=workshop_id
+    )
+    journey_map = workshop.journey_map
+    lanes = list(journey_map.lanes.all())
+    for lane in lanes:
+        lane.label = lane_label(lane)
+    steps = list(workshop.steps.all())
+    current = workshop.current_step
+    done_ids = set(current.done_by.values_list("pk", flat=True)) if current else set()
+    people = list(workshop.participants.all())
+    for person in people:
+        person.online = person.is_online(now)
+        person.done = person.pk in done_ids
+        person.is_owner = person.user_id == workshop.owner_id
+    members_online = [p for p in people if p.role == Role.MEMBER and p.online]
+    live_steps = [s for s in steps if not s.skipped]
+    return {
+        "workshop": workshop,
+        "journey_map": workshop.journey_map,
+        "steps": steps,
+        "current_step": current,
+        "current_number": live_steps.index(current) + 1 if current in live_steps else None,
+        "live_step_count": len(live_steps),
+        "people": people,
+        "online_count": sum(1 for p in people if p.online),
+        "done_count": sum(1 for p in members_online if p.done),
+        "working_count": sum(1 for p in members_online if not p.done),
+        "time_left": workshop.time_left(now),
+        "time_is_up": workshop.time_is_up(now),
+        "server_now": now,
+        "roles": Role.choices,
+        "lanes": lanes,
+        "hidden_total": Sticky.objects.filter(journey_map=journey_map, hidden=True, deleted_at=None).count()
+        if workshop.private_writing
+        else 0,
+        "backstory_parts": [
+            (part, label, getattr(journey_map, part)) for part, label in BACKSTORY_LABELS.items()
+        ],
+        "colours": Colour.choices,
+        "evidence_levels": Evidence.choices,
+        "channels": Channel.choices,
+        "severities": Severity.choices,
+        "statuses": OpportunityStatus.choices,
+        "metric_kinds": MetricKind.choices,
+        "op_url": reverse("room_op", args=[workshop.slug]),
+    }

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from workshops import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("workshops/", views.workshop_list, name="workshop_list"),
+    path("join/", views.join, name="join"),
+    path("join/<str:code>/", views.join_code, name="join_code"),
+    path("w/<str:slug>/", views.room, name="room"),
+    path("w/<str:slug>/op/", views.room_op, name="room_op"),
+    path("w/<str:slug>/present/", views.present, name="present"),
+    path("w/<str:slug>/qr.svg", views.join_qr, name="join_qr"),
+    path("w/<str:slug>/prepare/", views.prepare, name="prepare"),
+    path("personas/", views.persona_list, name="persona_list"),
+    path("personas/<int:pk>/", views.persona_edit, name="persona_edit"),
+]
