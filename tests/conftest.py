@@ -37,6 +37,19 @@ def english() -> Any:
         yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_channel_layer() -> Any:
+    # Each async test runs on an event loop of its own, but Channels keeps one layer object for
+    # the whole process. channels-redis binds that object's receive lock to the loop that first
+    # used it, so a lock still held when an earlier test's loop closed fails every later test
+    # ("bound to a different event loop"). A layer per test, as a server process has one per loop.
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def owner(db: None) -> Any:
     user = get_user_model().objects.create_user("olivia", password="a-long-password-1", first_name="Olivia")
