@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -335,3 +337,35 @@ class Insight(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+def new_share_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ShareLink(models.Model):
+    """A read-only link to a map's summary for people outside the workshop (docs/sharing.md).
+
+    The token is the only key: whoever has the link reads the summary until it is revoked or
+    expires. Revoking keeps the row, so the facilitator sees which links existed.
+    """
+
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+    # Whom it is for, so the facilitator knows which link to revoke ("for the leadership team").
+    label = models.CharField(_("who it is for"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"share link for {self.journey_map_id}"
+
+    def is_active(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

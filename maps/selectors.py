@@ -1,12 +1,27 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q
+from django.utils.translation import ngettext_lazy
 
 from maps import emotion, layout
-from maps.models import BigQuestion, EmotionRating, Insight, JourneyMap, Lane, Stage, Sticky, Vote, VoteDot
+from maps.models import (
+    BigQuestion,
+    EmotionRating,
+    Evidence,
+    Insight,
+    JourneyMap,
+    Lane,
+    MapEvent,
+    Stage,
+    Sticky,
+    Vote,
+    VoteDot,
+)
 
 Cell = tuple[int, int]
 
@@ -202,3 +217,311 @@ def insights(*, journey_map: JourneyMap) -> dict[str, Any]:
     for insight in Insight.objects.filter(journey_map=journey_map).select_related("author"):
         answers[insight.question].append(insight)
     return {"questions": [(key, label, answers[key]) for key, label in BigQuestion.choices]}
+
+
+# -- the stakeholder summary -------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    """Someone who took part, as the caller knows them (maps knows users, not participants)."""
+
+    user_id: int
+    name: str  # already safe to show: never a username or an e-mail address
+    role: str = ""
+    joined_at: datetime | None = None
+
+
+@dataclass
+class Contributor:
+    name: str
+    role: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+@dataclass
+class RankedNote:
+    note: Sticky
+    votes: int = 0
+    pains: list[Sticky] = field(default_factory=list)  # opportunities: the pains they address
+
+
+@dataclass
+class Team:
+    """A team that should know: an owner named on one or more opportunities."""
+
+    name: str
+    opportunities: list[RankedNote] = field(default_factory=list)
+
+
+@dataclass
+class EvidenceShare:
+    level: str
+    label: str
+    count: int
+    percent: int
+    offset: int = 0  # where its part of the bar starts
+
+
+def public_name(name: str, username: str = "") -> str:
+    """A name fit for a shared page: "" when it is a login name or looks like an address."""
+    name = (name or "").strip()
+    if not name or name == username or "@" in name:
+        return ""
+    return name
+
+
+def _rank_key(ranked: RankedNote) -> tuple[float, ...]:
+    note = ranked.note
+    share = float(note.reach_share) if note.reach_share is not None else -1.0
+    count = note.reach_count if note.reach_count is not None else -1
+    return (-ranked.votes, -(note.severity or 0), -share, -count)
+
+
+def map_summary(*, journey_map: JourneyMap, people: Sequence[Person] = ()) -> dict[str, Any]:
+    """Everything a stakeholder reads about a map, as anyone may see it (docs/sharing.md).
+
+    Notes and ratings still private (written or given before a reveal) are left out; dots count
+    only from closed votes. Eleven queries whatever the size of the map: the map and persona,
+    stages and their figures, lanes, notes with their authors, links, emotion ratings, dots,
+    big-picture answers, and two on the event log (who did something when, and on which days).
+    """
+    journey_map = JourneyMap.objects.select_related("persona").get(pk=journey_map.pk)
+    stages = list(journey_map.stages.prefetch_related("metrics"))
+    lanes = list(journey_map.lanes.all())
+    notes = list(
+        Sticky.objects.filter(journey_map=journey_map, deleted_at=None, hidden=False)
+        .select_related("stage", "lane")
+        .order_by("stage__position", "position", "pk")
+    )
+    by_id = {note.pk: note for note in notes}
+    linked: dict[int, set[int]] = {note.pk: set() for note in notes}
+    pairs = Sticky.links.through.objects.filter(from_sticky__journey_map=journey_map).values_list(
+        "from_sticky_id", "to_sticky_id"
+    )
+    for a, b in pairs:
+        if a in by_id and b in by_id:
+            linked[a].add(b)
+            linked[b].add(a)
+    dots = dict(
+        VoteDot.objects.filter(vote__journey_map=journey_map, vote__closed_at__isnull=False)
+        .values("sticky_id")
+        .annotate(n=Count("pk"))
+        .values_list("sticky_id", "n")
+    )
+
+    # The journey: stages across, lanes down; a hidden lane still shows if it holds notes.
+    cells: dict[tuple[int, int], list[Sticky]] = {}
+    for note in notes:
+        cells.setdefault((note.lane_id, note.stage_id), []).append(note)
+    used_lanes = {lane_id for lane_id, _stage_id in cells}
+    rows = []
+    for lane in lanes:
+        if lane.visible or lane.pk in used_lanes:
+            lane.label = lane_label(lane)
+            rows.append((lane, [cells.get((lane.pk, stage.pk), []) for stage in stages]))
+
+    pains = [RankedNote(n, dots.get(n.pk, 0)) for n in notes if n.lane.key == layout.PAINS.key]
+    pains.sort(key=_rank_key)
+    opportunities = []
+    for note in notes:
+        if note.lane.key != layout.OPPORTUNITIES.key:
+            continue
+        addressed = [by_id[i] for i in sorted(linked[note.pk]) if by_id[i].lane.key == layout.PAINS.key]
+        opportunities.append(RankedNote(note, dots.get(note.pk, 0), addressed))
+    opportunities.sort(key=lambda r: -r.votes)
+
+    return {
+        "journey_map": journey_map,
+        "persona": journey_map.persona,
+        "stages": stages,
+        "has_metrics": any(stage.metrics.all() for stage in stages),
+        "rows": rows,
+        "note_count": len(notes),
+        "pains": pains,
+        "opportunities": opportunities,
+        "teams": teams_to_tell(opportunities),
+        "unowned": [o for o in opportunities if not o.note.owner.strip()],
+        "evidence": evidence_shares(notes),
+        **emotion_line(journey_map=journey_map, stages=stages, viewer_id=None),
+        **insights(journey_map=journey_map),
+        **_taking_part(journey_map, people),
+    }
+
+
+def teams_to_tell(opportunities: list[RankedNote]) -> list[Team]:
+    """The teams that should know: every owner named on an opportunity, with what they own.
+
+    Owners are free text, so "Support" and " support " are one team (the first spelling wins).
+    """
+    teams: dict[str, Team] = {}
+    for opportunity in opportunities:
+        name = " ".join(opportunity.note.owner.split())
+        if name:
+            teams.setdefault(name.casefold(), Team(name)).opportunities.append(opportunity)
+    return sorted(teams.values(), key=lambda t: (-len(t.opportunities), t.name.casefold()))
+
+
+def evidence_shares(notes: Sequence[Sticky]) -> list[EvidenceShare]:
+    """How much of the map rests on research, on anecdote, on assumption (share of the notes)."""
+    counts = dict.fromkeys(Evidence.values, 0)
+    for note in notes:
+        counts[note.evidence] = counts.get(note.evidence, 0) + 1
+    total = sum(counts.values())
+    shares, offset = [], 0
+    for level in (Evidence.RESEARCH, Evidence.ANECDOTE, Evidence.ASSUMPTION):
+        percent = round(100 * counts[level] / (total or 1))
+        shares.append(EvidenceShare(level, str(level.label), counts[level], percent, offset))
+        offset += percent
+    return shares
+
+
+def _taking_part(journey_map: JourneyMap, people: Sequence[Person]) -> dict[str, Any]:
+    activity = (
+        MapEvent.objects.filter(journey_map=journey_map)
+        .exclude(author=None)
+        .values("author_id", "author__first_name", "author__username")
+        .annotate(first=Min("created_at"), last=Max("created_at"))
+    )
+    known = {person.user_id: person for person in people}
+    contributors: dict[int, Contributor] = {
+        p.user_id: Contributor(p.name, p.role, p.joined_at, p.joined_at) for p in people
+    }
+    for row in activity:
+        user_id = row["author_id"]
+        if user_id in known:
+            person = contributors[user_id]
+            person.first_seen = min(filter(None, [person.first_seen, row["first"]]))
+            person.last_seen = max(filter(None, [person.last_seen, row["last"]]))
+        else:
+            name = public_name(row["author__first_name"], row["author__username"])
+            contributors[user_id] = Contributor(name, "", row["first"], row["last"])
+    days = list(MapEvent.objects.filter(journey_map=journey_map).datetimes("created_at", "day"))
+    ordered = sorted(contributors.values(), key=lambda c: (c.first_seen is None, c.first_seen or 0))
+    return {"contributors": ordered, "work_days": days}
+
+
+# -- what changed since a date ------------------------------------------------------------
+
+# Kinds that change nothing a reader of the map would miss: the room's clock and presence.
+QUIET_KINDS = {
+    "timer.start",
+    "timer.pause",
+    "timer.add",
+    "timer.reset",
+    "step.go",
+    "step.done",
+    "agenda.update",
+    "presence.online",
+    "presence.offline",
+    "sticky.editing",
+    "joining.set",
+    "joining.rotate",
+    "board.lock",
+    "writing.private",
+    "emotion.private",
+    "participant.role",
+    "participant.rename",
+}
+NEWEST_NOTES = 10
+
+# The kinds a reader cares about, in the order they read them: the map's frame, its content,
+# the analysis, then the people. Each says in plain words what `count` events of it mean.
+CHANGE_WORDS = {
+    "scope.update": ngettext_lazy(
+        "%(count)d change to the persona or scope", "%(count)d changes to the persona or scope", "count"
+    ),
+    "backstory.edit": ngettext_lazy(
+        "%(count)d edit to the backstory", "%(count)d edits to the backstory", "count"
+    ),
+    "stage.create": ngettext_lazy("%(count)d stage added", "%(count)d stages added", "count"),
+    "stage.rename": ngettext_lazy("%(count)d stage renamed", "%(count)d stage renames", "count"),
+    "stage.move": ngettext_lazy("%(count)d stage moved", "%(count)d stage moves", "count"),
+    "stage.delete": ngettext_lazy("%(count)d stage removed", "%(count)d stages removed", "count"),
+    "lane.visible": ngettext_lazy(
+        "%(count)d lane shown or hidden", "%(count)d lanes shown or hidden", "count"
+    ),
+    "sticky.create": ngettext_lazy("%(count)d note added", "%(count)d notes added", "count"),
+    "sticky.edit": ngettext_lazy("%(count)d note reworded", "%(count)d notes reworded", "count"),
+    "sticky.style": ngettext_lazy(
+        "%(count)d change to a note's marks, evidence, owner or status",
+        "%(count)d changes to notes' marks, evidence, owners or status",
+        "count",
+    ),
+    "sticky.move": ngettext_lazy("%(count)d note moved", "%(count)d notes moved", "count"),
+    "sticky.link": ngettext_lazy(
+        "%(count)d link between notes made or undone", "%(count)d links between notes made or undone", "count"
+    ),
+    "sticky.delete": ngettext_lazy("%(count)d note deleted", "%(count)d notes deleted", "count"),
+    "sticky.restore": ngettext_lazy("%(count)d note brought back", "%(count)d notes brought back", "count"),
+    "sticky.reveal": ngettext_lazy(
+        "%(count)d reveal of privately written notes", "%(count)d reveals of privately written notes", "count"
+    ),
+    "emotion.rate": ngettext_lazy(
+        "%(count)d rating of how the persona feels", "%(count)d ratings of how the persona feels", "count"
+    ),
+    "emotion.reveal": ngettext_lazy(
+        "%(count)d reveal of private ratings", "%(count)d reveals of private ratings", "count"
+    ),
+    "stage.annotate": ngettext_lazy(
+        "%(count)d note on why the emotion line moves",
+        "%(count)d notes on why the emotion line moves",
+        "count",
+    ),
+    "metric.add": ngettext_lazy("%(count)d figure recorded", "%(count)d figures recorded", "count"),
+    "metric.remove": ngettext_lazy("%(count)d figure removed", "%(count)d figures removed", "count"),
+    "insight.add": ngettext_lazy(
+        "%(count)d answer to the big-picture questions",
+        "%(count)d answers to the big-picture questions",
+        "count",
+    ),
+    "insight.remove": ngettext_lazy(
+        "%(count)d big-picture answer removed", "%(count)d big-picture answers removed", "count"
+    ),
+    "vote.start": ngettext_lazy("%(count)d dot vote started", "%(count)d dot votes started", "count"),
+    "vote.cast": ngettext_lazy(
+        "%(count)d dot placed or taken back", "%(count)d dots placed or taken back", "count"
+    ),
+    "vote.close": ngettext_lazy("%(count)d dot vote closed", "%(count)d dot votes closed", "count"),
+    "participant.join": ngettext_lazy("%(count)d person joined", "%(count)d people joined", "count"),
+    "participant.remove": ngettext_lazy(
+        "%(count)d person removed from the workshop", "%(count)d people removed from the workshop", "count"
+    ),
+}
+OTHER_CHANGES = ngettext_lazy("%(count)d other change", "%(count)d other changes", "count")
+KIND_ORDER = {kind: i for i, kind in enumerate(CHANGE_WORDS)}
+
+
+def changes_since(*, journey_map: JourneyMap, since: datetime) -> dict[str, Any]:
+    """What changed on the map since `since`, in plain words: a line per kind of change.
+
+    Bounded whatever the size of the log: one grouped count, the number of people, and the
+    newest few notes that anyone may read (never a note still private). Three queries.
+    """
+    events = MapEvent.objects.filter(journey_map=journey_map, created_at__gte=since).exclude(
+        kind__in=QUIET_KINDS
+    )
+    counts = dict(events.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    other = sum(n for kind, n in counts.items() if kind not in CHANGE_WORDS)
+    known = [kind for kind in sorted(counts, key=_kind_rank) if kind in CHANGE_WORDS]
+    lines = [str(CHANGE_WORDS[kind] % {"count": counts[kind]}) for kind in known]
+    if other:
+        lines.append(str(OTHER_CHANGES % {"count": other}))
+    newest = list(
+        Sticky.objects.filter(journey_map=journey_map, created_at__gte=since, deleted_at=None, hidden=False)
+        .select_related("stage", "lane")
+        .order_by("-created_at", "-pk")[:NEWEST_NOTES]
+    )
+    for note in newest:
+        note.lane.label = lane_label(note.lane)
+    return {
+        "since": since,
+        "change_lines": lines,
+        "newest_notes": newest,
+        "changed_by": events.exclude(author=None).values("author_id").distinct().count(),
+    }
+
+
+def _kind_rank(kind: str) -> int:
+    return KIND_ORDER.get(kind, len(KIND_ORDER))

@@ -7,7 +7,7 @@ do what, and broadcasts the returned `Change` after commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,6 +24,7 @@ from maps.models import (
     Lane,
     MapEvent,
     MapKind,
+    ShareLink,
     Stage,
     StageMetric,
     Sticky,
@@ -559,3 +560,33 @@ def insight_remove(
     insight.delete()
     event = _log(journey_map, author, "insight.remove", op_id, {"insight": insight_id})
     return Change(event, insights=True)
+
+
+# -- sharing -----------------------------------------------------------------------------
+# Share links control who may read, they change nothing on the map: they are not in the map's
+# event log (docs/sharing.md). Each row keeps who made it and when it was revoked.
+
+
+@transaction.atomic
+def share_link_create(
+    *,
+    journey_map: JourneyMap,
+    created_by: AbstractBaseUser,
+    label: str = "",
+    expires_at: datetime | None = None,
+) -> ShareLink:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise MapRefused(_("The expiry must be in the future."), code="invalid")
+    return ShareLink.objects.create(
+        journey_map=journey_map, created_by=created_by, label=label, expires_at=expires_at
+    )
+
+
+@transaction.atomic
+def share_link_revoke(*, share_link: ShareLink) -> ShareLink:
+    """The link stops working at once; revoking twice keeps the first time."""
+    share_link = ShareLink.objects.select_for_update().get(pk=share_link.pk)
+    if share_link.revoked_at is None:
+        share_link.revoked_at = timezone.now()
+        share_link.save(update_fields=["revoked_at"])
+    return share_link

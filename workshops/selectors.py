@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from maps.models import Channel, Colour, Evidence, MetricKind, OpportunityStatus, Severity, Sticky
-from maps.selectors import lane_label
+from maps.selectors import Person, lane_label, public_name
 from workshops.models import Participant, Role, Workshop
 
 BACKSTORY_LABELS = {
@@ -83,3 +83,26 @@ def room_context(*, workshop_id: int, now: datetime) -> dict[str, Any]:
         "metric_kinds": MetricKind.choices,
         "op_url": reverse("room_op", args=[workshop.slug]),
     }
+
+
+def summary_people(*, journey_map_id: int) -> list[Person]:
+    """Everyone in a workshop on this map, named as a shared page may name them (one query).
+
+    A name that is someone's login (a facilitator who gave no other) is left out: the summary
+    then says their role instead.
+    """
+    people: dict[int, Person] = {}
+    participants = (
+        Participant.objects.filter(workshop__journey_map_id=journey_map_id)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+    for participant in participants:
+        if participant.user_id not in people:
+            people[participant.user_id] = Person(
+                user_id=participant.user_id,
+                name=public_name(participant.display_name, participant.user.get_username()),
+                role=str(participant.get_role_display()),
+                joined_at=participant.joined_at,
+            )
+    return list(people.values())

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from workshops import views
+from workshops import summary_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,12 @@ urlpatterns = [
     path("w/<str:slug>/present/", views.present, name="present"),
     path("w/<str:slug>/qr.svg", views.join_qr, name="join_qr"),
     path("w/<str:slug>/prepare/", views.prepare, name="prepare"),
+    path("w/<str:slug>/summary/", summary_views.summary, name="summary"),
+    path("w/<str:slug>/summary.pdf", summary_views.summary_pdf_view, name="summary_pdf"),
+    path("w/<str:slug>/share/", summary_views.share_link_create, name="share_link_create"),
+    path("w/<str:slug>/share/<int:pk>/revoke/", summary_views.share_link_revoke, name="share_link_revoke"),
+    path("s/<str:token>/", summary_views.shared_summary, name="shared_summary"),
+    path("s/<str:token>/summary.pdf", summary_views.shared_summary_pdf, name="shared_summary_pdf"),
     path("personas/", views.persona_list, name="persona_list"),
     path("personas/<int:pk>/", views.persona_edit, name="persona_edit"),
 ]
