@@ -33,7 +33,12 @@ NOTES = [
     (0, "thoughts", "Close enough for a Friday evening drive?", {"is_question": True}),
     (1, "actions", "Phones the campsite and pays a deposit by transfer", {"is_decision": True}),
     (1, "touchpoints", "Phone call with the owner", {"channel": "phone"}),
-    (1, "pains", "No confirmation: did the booking go through?", {"severity": 2, "reach_share": Decimal("40")}),
+    (
+        1,
+        "pains",
+        "No confirmation: did the booking go through?",
+        {"severity": 2, "reach_share": Decimal("40")},
+    ),
     (2, "actions", "Pitches the tent, lights the barbecue, watches a film", {"is_aha": True}),
     (2, "pains", "Charcoal takes two hours to light; nobody helps", {"severity": 3, "reach_count": 120}),
     (2, "pains", "Toilets are a long walk from the pitch", {"severity": 1, "evidence": Evidence.ANECDOTE}),
@@ -139,8 +144,9 @@ def fill_camping_map(workshop: Workshop) -> None:
 # Elements that stick out past the screen's right edge, outside the sideways-scrolling tables.
 WIDER_THAN_THE_SCREEN = """
 [...document.querySelectorAll("body *")]
-  .filter(el => !el.closest(".table-scroll") && el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-  .map(el => el.tagName.toLowerCase() + "." + el.className + " " + Math.round(el.getBoundingClientRect().right))
+  .filter(el => !el.closest(".table-scroll"))
+  .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .map(el => `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`)
   .slice(0, 8)
 """
 
@@ -211,7 +217,19 @@ def test_a_stakeholder_reads_a_shared_summary_and_a_revoked_link_is_gone(
     (screenshots_dir / "summary.pdf").write_bytes(pdf.body())
     if shutil.which("pdftoppm"):
         subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", "summary.pdf", "summary-pdf-page1"],
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                "summary.pdf",
+                "summary-pdf-page1",
+            ],
             cwd=screenshots_dir,
             check=True,
         )

@@ -44,7 +44,9 @@ def summary_url(workshop):
 
 
 def share(workshop, **fields):
-    return maps_services.share_link_create(journey_map=workshop.journey_map, created_by=workshop.owner, **fields)
+    return maps_services.share_link_create(
+        journey_map=workshop.journey_map, created_by=workshop.owner, **fields
+    )
 
 
 # -- who may read --------------------------------------------------------------------------
@@ -58,7 +60,7 @@ def test_every_participant_reads_the_summary(request, workshop, who):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Camping trip" in page and "Compares three campsites" in page
-    assert 'href="/w/%s/"' % workshop.slug in page  # the way back to the room
+    assert f'href="/w/{workshop.slug}/"' in page  # the way back to the room
 
 
 @pytest.mark.parametrize("who", ["member", "observer"])
@@ -191,7 +193,9 @@ def test_private_notes_and_ratings_never_show(client, workshop, member, member2)
     journey_map = workshop.journey_map
     note(journey_map, member.user, "Secret until the reveal", hidden=True)
     stage = journey_map.stages.first()
-    EmotionRating.objects.create(journey_map=journey_map, stage=stage, author=member.user, value=-3, hidden=True)
+    EmotionRating.objects.create(
+        journey_map=journey_map, stage=stage, author=member.user, value=-3, hidden=True
+    )
     EmotionRating.objects.create(journey_map=journey_map, stage=stage, author=member2.user, value=2)
     for page in (
         client_for(member.user).get(summary_url(workshop)).content.decode(),
@@ -206,7 +210,9 @@ def test_pains_rank_by_closed_votes_then_severity(workshop, facilitator, member)
     mild = note(journey_map, member.user, "Toilets far away", "pains", severity=1)
     severe = note(journey_map, member.user, "Two hours to light charcoal", "pains", severity=3)
     voted = note(journey_map, member.user, "Missed two exits", "pains", stage=1)
-    vote = Vote.objects.create(journey_map=journey_map, lane=lane(journey_map, "pains"), closed_at=timezone.now())
+    vote = Vote.objects.create(
+        journey_map=journey_map, lane=lane(journey_map, "pains"), closed_at=timezone.now()
+    )
     VoteDot.objects.create(vote=vote, voter=member.user, sticky=voted)
     # Dots of a vote still open are secret, so they do not count.
     still_open = Vote.objects.create(journey_map=journey_map, lane=lane(journey_map, "pains"))
@@ -221,13 +227,20 @@ def test_opportunities_show_owner_status_pains_and_teams(workshop, member):
     journey_map = workshop.journey_map
     pain = note(journey_map, member.user, "Charcoal will not light", "pains")
     idea = note(
-        journey_map, member.user, "Sell fire starters at the office", "opportunities", owner="Shop", status="planned"
+        journey_map,
+        member.user,
+        "Sell fire starters at the office",
+        "opportunities",
+        owner="Shop",
+        status="planned",
     )
     note(journey_map, member.user, "Map of the best spots", "opportunities", owner=" shop ")
     note(journey_map, member.user, "Signs at the exits", "opportunities")
     maps_services.sticky_link(journey_map=journey_map, author=member.user, sticky=pain, to=idea, linked=True)
     page = client_for(member.user).get(summary_url(workshop)).content.decode()
-    opportunities = page[page.index("Opportunities and who follows them up") : page.index("Teams that should know")]
+    opportunities = page[
+        page.index("Opportunities and who follows them up") : page.index("Teams that should know")
+    ]
     assert "Sell fire starters" in opportunities and "Planned" in opportunities
     assert "Charcoal will not light" in opportunities and "no owner yet" in opportunities
     teams = page[page.index("Teams that should know") : page.index("The big picture")]
@@ -254,7 +267,12 @@ def test_the_summary_holds_persona_scope_backstory_insights_and_kind(workshop, f
         journey_map=journey_map, author=facilitator.user, question="frustrating", text="Booking by phone"
     )
     page = client_for(facilitator.user).get(summary_url(workshop)).content.decode()
-    for text in ("A weekend trip with friends", "A stressful quarter at work", "Booking by phone", "Current state"):
+    for text in (
+        "A weekend trip with friends",
+        "A stressful quarter at work",
+        "Booking by phone",
+        "Current state",
+    ):
         assert text in page
     assert "What is most confusing or frustrating?" in page
     assert '<th scope="col" dir="auto">Awareness</th>' in page and '<th scope="row">Does</th>' in page
@@ -276,7 +294,7 @@ def test_hostile_text_is_shown_as_text(client, workshop, member):
         assert "&lt;b&gt;Trip&lt;/b&gt; &amp; co" in page and "&lt;i&gt;Mia&lt;/i&gt;" in page
         assert "=cmd|&#x27; /C calc&#x27;!A0" in page
         assert HOSTILE[3] in page and HOSTILE[4] in page
-        assert 'dir="auto">%s' % HOSTILE[3] in page  # right-to-left text keeps its own direction
+        assert f'dir="auto">{HOSTILE[3]}' in page  # right-to-left text keeps its own direction
 
 
 # -- the query count -----------------------------------------------------------------------
@@ -306,18 +324,25 @@ def test_the_summary_takes_a_fixed_number_of_queries(workshop, facilitator, djan
     )
     notes = list(Sticky.objects.filter(journey_map=journey_map))
     Sticky.links.through.objects.bulk_create(
-        Sticky.links.through(from_sticky_id=a.pk, to_sticky_id=b.pk) for a, b in zip(notes, notes[3:], strict=False)
+        Sticky.links.through(from_sticky_id=a.pk, to_sticky_id=b.pk)
+        for a, b in zip(notes, notes[3:], strict=False)
     )
-    vote = Vote.objects.create(journey_map=journey_map, lane=lane(journey_map, "pains"), closed_at=timezone.now())
+    vote = Vote.objects.create(
+        journey_map=journey_map, lane=lane(journey_map, "pains"), closed_at=timezone.now()
+    )
     pains = [n for n in notes if n.lane.key == "pains"]
-    VoteDot.objects.bulk_create(VoteDot(vote=vote, voter=p.user, sticky=pains[i]) for i, p in enumerate(people))
+    VoteDot.objects.bulk_create(
+        VoteDot(vote=vote, voter=p.user, sticky=pains[i]) for i, p in enumerate(people)
+    )
     EmotionRating.objects.bulk_create(
         EmotionRating(journey_map=journey_map, stage=s, author=p.user, value=(i + j) % 7 - 3)
         for i, p in enumerate(people)
         for j, s in enumerate(stages)
     )
     for stage in stages:
-        maps_services.metric_add(journey_map=journey_map, author=facilitator.user, stage=stage, kind="nps", value=10)
+        maps_services.metric_add(
+            journey_map=journey_map, author=facilitator.user, stage=stage, kind="nps", value=10
+        )
     share(workshop)
     client = client_for(facilitator.user)
     # session, user, participant with workshop and map; the people of the map's workshops; the
@@ -364,7 +389,9 @@ def test_a_bad_date_is_explained(workshop, member):
 def pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "summary.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is missing")
@@ -376,7 +403,11 @@ def test_the_pdf_holds_the_summary_as_text(client, workshop, member, tmp_path):
     assert response.content.startswith(b"%PDF")
     text = pdf_text(response.content, tmp_path)
     assert "Camping trip" in text and "Pain points, worst first" in text
-    assert "露营地的厕所太远了" in text and "=cmd|' /C calc'!A0" in text and "<script>alert('x')</script>" in text
+    assert (
+        "露营地的厕所太远了" in text
+        and "=cmd|' /C calc'!A0" in text
+        and "<script>alert('x')</script>" in text
+    )
     shared = client.get(reverse("shared_summary_pdf", args=[share(workshop).token]))
     assert shared.content.startswith(b"%PDF") and shared["X-Robots-Tag"] == "noindex, nofollow"
 
