@@ -1,0 +1,66 @@
+"""The summary's reads: teams from owners, evidence shares, names fit to share, changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from maps import events
+from maps.models import Evidence, Sticky
+from maps.selectors import RankedNote, changes_since, evidence_shares, public_name, teams_to_tell
+
+
+def opportunity(text: str, owner: str) -> RankedNote:
+    return RankedNote(Sticky(text=text, owner=owner))
+
+
+def test_teams_are_the_owners_of_opportunities_however_they_are_typed():
+    teams = teams_to_tell(
+        [
+            opportunity("Fire starters", "Shop"),
+            opportunity("Drinks", "  shop "),
+            opportunity("Signs", "Roads  team"),
+            opportunity("A map", ""),
+        ]
+    )
+    assert [(t.name, [o.note.text for o in t.opportunities]) for t in teams] == [
+        ("Shop", ["Fire starters", "Drinks"]),
+        ("Roads team", ["Signs"]),
+    ]
+
+
+def test_evidence_shares_add_up_and_start_where_the_last_ended():
+    notes = [
+        Sticky(evidence=e)
+        for e in [Evidence.RESEARCH] * 1 + [Evidence.ANECDOTE] * 1 + [Evidence.ASSUMPTION] * 2
+    ]
+    shares = evidence_shares(notes)
+    assert [(s.level, s.count, s.percent, s.offset) for s in shares] == [
+        ("research", 1, 25, 0),
+        ("anecdote", 1, 25, 25),
+        ("assumption", 2, 50, 50),
+    ]
+    assert [s.percent for s in evidence_shares([])] == [0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("name", "username", "shown"),
+    [("Mia", "guest-1a2b", "Mia"), ("olivia", "olivia", ""), ("o@example.com", "o", ""), ("  ", "x", "")],
+)
+def test_a_shared_page_never_names_anyone_by_login_or_address(name, username, shown):
+    assert public_name(name, username) == shown
+
+
+@pytest.mark.django_db
+def test_changes_since_counts_kinds_and_leaves_out_the_clock(workshop, member):
+    journey_map = workshop.journey_map
+    for kind in ("sticky.create", "sticky.create", "timer.start", "presence.online", "something.new"):
+        events.append(journey_map_id=journey_map.pk, author=member.user, kind=kind)
+    changes = changes_since(journey_map=journey_map, since=timezone.now() - timedelta(hours=1))
+    # The member joining (the fixture) is in the log too.
+    assert changes["change_lines"] == ["2 notes added", "1 person joined", "1 other change"]
+    assert changes["changed_by"] == 1
+    later = changes_since(journey_map=journey_map, since=timezone.now() + timedelta(hours=1))
+    assert later["change_lines"] == [] and later["changed_by"] == 0
