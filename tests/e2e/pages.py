@@ -88,3 +88,16 @@ def live_drops(page: Page) -> list[str]:
     """
     states: list[str] = page.evaluate("window.__liveStates || []")
     return states[states.index("online") + 1 :] if "online" in states else states
+
+
+def picture_of(page: Page, selector: str, path: Any) -> None:
+    """A screenshot of one part of a live page.
+
+    A clip of the page rather than an element screenshot: a late live update may swap the part
+    for a fresh copy while the picture is taken, and an element screenshot then fails.
+    """
+    part = page.locator(selector)
+    part.scroll_into_view_if_needed()
+    box = part.bounding_box()
+    assert box is not None, selector
+    page.screenshot(path=str(path), clip=box)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.pages import facilitator_opens_room, member_joins
+from tests.e2e.pages import facilitator_opens_room, member_joins, picture_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -47,4 +47,4 @@ def test_three_members_rate_and_everyone_sees_the_line_and_its_marks(
         members["Mia"].locator("#emotion .emotion-cell").nth(1).locator('[data-rate="-3"]')
     ).to_have_attribute("aria-pressed", "true")
     room.facilitator.wait_for_timeout(500)  # let the last live updates settle before the picture
-    room.facilitator.locator("#emotion").screenshot(path=str(screenshots_dir / "emotion-line.png"))
+    picture_of(room.facilitator, "#emotion", screenshots_dir / "emotion-line.png")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.pages import facilitator_opens_room, member_joins
+from tests.e2e.pages import facilitator_opens_room, member_joins, picture_of
 from tests.e2e.test_board import write
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -51,4 +51,4 @@ def test_a_vote_runs_from_start_to_close(new_page: Callable[..., Page], screensh
         expect(page.locator("#vote .ranking li").first).to_contain_text("2 dots")
         expect(page.locator("#vote .ranking li").first).to_contain_text("No booking confirmation")
     fac.wait_for_timeout(300)
-    fac.locator("#vote").screenshot(path=str(screenshots_dir / "vote-results.png"))
+    picture_of(fac, "#vote", screenshots_dir / "vote-results.png")
