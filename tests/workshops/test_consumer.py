@@ -13,6 +13,25 @@ from maps.models import MapEvent
 from workshops.models import Participant, Workshop
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Seconds to wait for what should come. Generous: it only bounds how long a failure takes to
+# show, and a busy machine may take seconds to draw a room or close a socket.
+TIMEOUT = 15
+
+
+class Communicator(WebsocketCommunicator):
+    """A test socket whose waits default to TIMEOUT instead of Channels' one second."""
+
+    async def connect(self, timeout: float = TIMEOUT) -> Any:
+        return await super().connect(timeout)
+
+    async def receive_from(self, timeout: float = TIMEOUT) -> Any:
+        return await super().receive_from(timeout)
+
+    async def receive_json_from(self, timeout: float = TIMEOUT) -> Any:
+        return await super().receive_json_from(timeout)
+
+    async def disconnect(self, code: int = 1000, timeout: float = TIMEOUT) -> None:
+        await super().disconnect(code, timeout)
 
 
 @database_sync_to_async
@@ -39,9 +58,7 @@ async def open_socket(
     if cookies:
         headers.append((b"cookie", "; ".join(cookies).encode()))
     query = "" if since is None else f"?since={since}"
-    communicator = WebsocketCommunicator(
-        application, f"/ws/workshops/{workshop.slug}/{query}", headers=headers
-    )
+    communicator = Communicator(application, f"/ws/workshops/{workshop.slug}/{query}", headers=headers)
     connected, _ = await communicator.connect()
     return connected, communicator
 
@@ -57,7 +74,7 @@ async def join(user: Any, workshop: Workshop, **kwargs: Any) -> WebsocketCommuni
 async def next_message(communicator: WebsocketCommunicator, type_: str, **match: Any) -> dict[str, Any]:
     """The next message of a type (skipping others, e.g. presence events), within a timeout."""
     for _ in range(20):
-        message = await communicator.receive_json_from(timeout=2)
+        message = await communicator.receive_json_from()
         if message["type"] == type_ and all(message.get(k) == v for k, v in match.items()):
             return message
     raise AssertionError(f"no {type_} message")
@@ -301,7 +318,7 @@ async def test_a_removed_member_is_disconnected(workshop, facilitator, member):
     await next_message(fac, "ack", id="rm")
     removed = await next_message(mem, "removed")
     assert removed["message"]
-    assert (await mem.receive_output(timeout=2))["type"] == "websocket.close"
+    assert (await mem.receive_output(timeout=TIMEOUT))["type"] == "websocket.close"
     connected, again = await open_socket(member.user, workshop)
     assert not connected
     await again.disconnect()

@@ -41,7 +41,7 @@ async def start(fac, pains, **data) -> None:
 async def cast(ws, note, op_id, add=True) -> dict[str, Any]:
     await send(ws, "vote.cast", {"sticky": note.pk, "add": add}, op_id=op_id)
     for _ in range(10):
-        message = await ws.receive_json_from(timeout=2)
+        message = await ws.receive_json_from()
         if message.get("id") == op_id and message["type"] in {"ack", "error"}:
             return message
     raise AssertionError("no answer")
