@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from workshops import views
+from workshops import map_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,14 @@ urlpatterns = [
     path("w/<str:slug>/present/", views.present, name="present"),
     path("w/<str:slug>/qr.svg", views.join_qr, name="join_qr"),
     path("w/<str:slug>/prepare/", views.prepare, name="prepare"),
+    path("workshops/import/", map_views.map_import, name="map_import"),
+    path("w/<str:slug>/export/<str:fmt>/", map_views.map_export, name="map_export"),
+    path("w/<str:slug>/duplicate/", map_views.map_duplicate, name="map_duplicate"),
+    path("w/<str:slug>/review/", map_views.map_review, name="map_review"),
+    path("w/<str:slug>/archive/", map_views.map_archive, name="map_archive"),
+    path("w/<str:slug>/delete/", map_views.map_delete, name="map_delete"),
+    path("w/<str:slug>/compare/", map_views.map_compare_pick, name="map_compare_pick"),
+    path("w/<str:slug>/compare/<str:other>/", map_views.map_compare, name="map_compare"),
     path("personas/", views.persona_list, name="persona_list"),
     path("personas/<int:pk>/", views.persona_edit, name="persona_edit"),
 ]
