@@ -19,6 +19,11 @@ class Side:
     lanes: list[tuple[Any, list[Sticky]]] = field(default_factory=list)  # (lane label, notes)
 
     @property
+    def signed(self) -> str:
+        """The median as the scale shows it: +2, 0, -1.5."""
+        return "" if self.median is None else f"{self.median:+g}".replace("+0", "0")
+
+    @property
     def note_count(self) -> int:
         return sum(len(notes) for _label, notes in self.lanes)
 

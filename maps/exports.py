@@ -392,10 +392,12 @@ def obj(fields: dict[str, Check], *, nullable: bool = False) -> Check:
         for key in value:
             if key not in fields:
                 raise InvalidExport(_at(path, key), _("unknown field"))
-        for key in fields:
+        checked = {}
+        for key, check in fields.items():  # in the format's order, so the first problem is named
             if key not in value:
                 raise InvalidExport(_at(path, key), _("missing"))
-        return {key: check(value[key], _at(path, key)) for key, check in fields.items()}
+            checked[key] = check(value[key], _at(path, key))
+        return checked
 
     return check
 

@@ -67,9 +67,8 @@ def map_import(request: HttpRequest) -> HttpResponse:
                 owner=request.user, data=data, display_name=request.user.get_full_name()
             )
         except exports.InvalidExport as invalid:
-            form.add_error(
-                "file", _("This file cannot be imported. %(problem)s") % {"problem": invalid.message}
-            )
+            message = _("“%(name)s” cannot be imported. %(problem)s")
+            form.add_error("file", message % {"name": upload.name, "problem": invalid.message})
         else:
             messages.success(request, _("Imported “%(title)s” as a new map.") % {"title": workshop.title})
             return redirect("room", slug=workshop.slug)

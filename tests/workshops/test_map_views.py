@@ -118,7 +118,7 @@ def test_a_bad_file_shows_what_is_wrong_and_creates_nothing(owner, workshop, con
     response = client_for(owner).post(reverse("map_import"), upload(content))
     assert response.status_code == 400
     page = response.content.decode()
-    assert "This file cannot be imported." in page and message in page
+    assert "“map.json” cannot be imported." in page and message in page
     assert workshop.title in page  # the list is still there
     assert maps_and_users() == before
 
