@@ -249,16 +249,18 @@ def _at(path: str, key: str | int) -> str:
 
 
 def _type_name(value: Any) -> str:
+    """What a JSON value is, in words ("null" stays as JSON writes it)."""
     if value is None:
         return "null"
-    return {
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        str: "text",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
+    names = {
+        bool: _("true or false"),
+        int: _("a number"),
+        float: _("a number"),
+        str: _("text"),
+        list: _("a list"),
+        dict: _("an object"),
+    }
+    return names.get(type(value), type(value).__name__)
 
 
 def _wrong_type(path: str, expected: str, value: Any) -> InvalidExport:
@@ -918,7 +920,7 @@ def export_svg(journey_map: JourneyMap) -> str:
         cell.x = i * 100
     view_width = max(len(cells), 1) * 100 + 50  # 40 on the left for the scale, 10 on the right
     return render_to_string(
-        "maps/emotion.svg",
+        "maps/emotion_line.svg.html",
         {
             "journey_map": journey_map,
             "cells": cells,

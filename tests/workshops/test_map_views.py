@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -324,3 +326,42 @@ def test_the_list_shows_import_and_the_map_menu(workshop, owner):
         assert export_url(workshop, fmt) in page
     assert reverse("map_duplicate", args=[workshop.slug]) in page
     assert reverse("map_delete", args=[workshop.slug]) in page
+
+
+def test_everyone_in_the_room_finds_the_downloads(workshop, member, observer):
+    for user in (member.user, observer.user):
+        page = client_for(user).get(reverse("room", args=[workshop.slug])).content.decode()
+        for fmt in ("json", "md", "csv", "svg"):
+            assert f'href="{export_url(workshop, fmt)}"' in page
+
+
+def count_queries(action) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return len(captured)
+
+
+def test_the_list_takes_as_many_queries_for_one_workshop_as_for_many(
+    owner, workshop, django_assert_max_num_queries
+):
+    client = client_for(owner)
+    url = reverse("workshop_list")
+    one = count_queries(lambda: client.get(url))
+    for i in range(4):
+        copy = services.workshop_duplicate(workshop=workshop, by=owner, kind="future", title=f"Copy {i}")
+        maps_services.map_archive(journey_map=copy.journey_map, archived=i % 2 == 0)
+    assert count_queries(lambda: client.get(url)) == one
+
+
+@pytest.mark.parametrize("fmt", ["json", "md", "csv", "svg"])
+def test_an_export_takes_as_many_queries_for_a_big_map_as_for_a_small_one(full_workshop, owner, fmt):
+    client = client_for(owner)
+    url = export_url(full_workshop, fmt)
+    small = count_queries(lambda: client.get(url))
+    journey_map = full_workshop.journey_map
+    stages, lanes = list(journey_map.stages.all()), list(journey_map.lanes.all())
+    for i in range(60):
+        maps_services.sticky_create(
+            journey_map=journey_map, author=owner, stage=stages[i % 5], lane=lanes[i % 5], text=f"More {i}"
+        )
+    assert count_queries(lambda: client.get(url)) == small
