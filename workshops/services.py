@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 
 from maps import events
 from maps import services as maps_services
-from maps.models import EmotionRating, Insight, JourneyMap, Sticky, VoteDot
+from maps.models import EmotionRating, Insight, JourneyMap, MapKind, Sticky, VoteDot
 from maps.services import map_copy, map_create, map_import
 from workshops import live, play
 from workshops.models import AgendaStep, Participant, Role, Workshop, new_join_code
@@ -54,7 +54,7 @@ def workshop_create(
     *,
     owner: AbstractBaseUser,
     title: str,
-    kind: str = "",
+    kind: str = MapKind.CURRENT_STATE,
     display_name: str = "",
     journey_map: JourneyMap | None = None,
 ) -> Workshop:

@@ -88,6 +88,12 @@ def test_import_and_duplicate_from_the_list_page(
     expect(page.locator("#board")).to_contain_text("Phone call to book, then a bank transfer")
     expect(page.locator("#board")).to_contain_text("<script>alert(1)</script>")
     assert JourneyMap.objects.count() == 2
+    # Everyone in the room finds the downloads above the board.
+    page.locator("#download-menu > summary").click()
+    expect(page.locator("#download-menu .menu-item")).to_have_count(4)
+    page.locator("#download-menu .menu-item").last.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots_dir / "room-download-menu.png"))
+    page.locator("#download-menu > summary").click()
 
     # Duplicate the first map as a future state from the list page.
     page.goto("/workshops/")
