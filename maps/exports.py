@@ -348,7 +348,9 @@ def decimal(
             number = Decimal(str(value))
         except InvalidOperation as error:
             raise InvalidExport(path, _("is not a number")) from error
-        if not number.is_finite() or number != number.quantize(Decimal(1).scaleb(-places)):
+        if not number.is_finite():
+            raise InvalidExport(path, _("is not a number"))
+        if number != number.quantize(Decimal(1).scaleb(-places)):
             raise InvalidExport(path, _("at most %(places)d decimal places") % {"places": places})
         if abs(number) >= Decimal(10) ** (digits - places):
             raise InvalidExport(path, _("is too large"))

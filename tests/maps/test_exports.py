@@ -404,6 +404,14 @@ def test_another_json_file_or_version_is_named_as_such(owner, good):
             lambda d: d["stages"][1]["metrics"][0].update(value="1.234"),
             "stages[1].metrics[0].value: at most 2 decimal",
         ),
+        (
+            lambda d: d["stages"][1]["metrics"][0].update(value="NaN"),
+            "stages[1].metrics[0].value: is not a number",
+        ),
+        (
+            lambda d: d["stages"][1]["metrics"][0].update(value="1e12"),
+            "stages[1].metrics[0].value: is too large",
+        ),
         (lambda d: d.update(stages=[]), "stages: needs at least 1 item"),
         (
             lambda d: d["lanes"][0].update(visible="yes"),
