@@ -65,4 +65,20 @@ def compare(left: JourneyMap, right: JourneyMap) -> list[Row]:
     rows: list[Row] = []
     for _tag, i1, i2, j1, j2 in names.get_opcodes():
         rows += [Row(a, b) for a, b in zip_longest(left_sides[i1:i2], right_sides[j1:j2])]
+    for row in rows:
+        if row.left is not None and row.right is not None:
+            _mark_only_here(row.left, row.right)
+            _mark_only_here(row.right, row.left)
     return rows
+
+
+def _texts(side: Side) -> set[str]:
+    return {note.text.strip().casefold() for _label, notes in side.lanes for note in notes}
+
+
+def _mark_only_here(side: Side, other: Side) -> None:
+    """Flag the notes of this stage that the other map's stage does not have (same text)."""
+    theirs = _texts(other)
+    for _label, notes in side.lanes:
+        for note in notes:
+            note.only_here = note.text.strip().casefold() not in theirs

@@ -106,12 +106,22 @@ def test_import_and_duplicate_from_the_list_page(
     expect(page.locator("#board")).to_contain_text("Starter kit with charcoal at check-in")
     future = Workshop.objects.latest("pk")
     assert future.journey_map.kind == "future" and future.title == f"{TITLE} (Future state)"
+    stages = list(future.journey_map.stages.all())
+    maps_services.sticky_create(
+        journey_map=future.journey_map,
+        author=future.owner,
+        stage=stages[1],
+        lane=future.journey_map.lanes.get(key="touchpoints"),
+        text="Books online in two minutes",
+    )
+    maps_services.emotion_rate(journey_map=future.journey_map, author=future.owner, stage=stages[1], value=2)
 
     # Compare the two, from the "Copied from" line of the list.
     page.goto("/workshops/")
     page.locator(f"#workshop-{future.slug}").get_by_role("link", name="compare").click()
     expect(page.get_by_role("heading", name="Two maps, stage by stage")).to_be_visible()
     expect(page.locator("table.compare tbody tr")).to_have_count(5)
+    expect(page.locator(".only-here")).to_have_text(["Books online in two minutes only in this map"])
     shoot(page, screenshots_dir / "compare.png")
 
     # A quarter later: the first map is due for review; the imported one is archived.

@@ -211,12 +211,17 @@ def test_two_maps_side_by_side(full_workshop, owner):
         journey_map=future.journey_map, author=owner, stage=stages[4], name="Recommend"
     )
     maps_services.emotion_rate(journey_map=future.journey_map, author=owner, stage=stages[3], value=2)
+    lane = future.journey_map.lanes.get(key="opportunities")
+    maps_services.sticky_create(
+        journey_map=future.journey_map, author=owner, stage=stages[2], lane=lane, text="Online booking"
+    )
     response = client_for(owner).get(reverse("map_compare", args=[full_workshop.slug, future.slug]))
     assert response.status_code == 200
     page = response.content.decode()
     assert "Tomorrow" in page and "Future state" in page and "Current state" in page
     assert "Advocacy" in page and "→ Recommend" in page  # a renamed stage lines up with the old one
     assert "feels better: +4" in page  # Experience: -2 in the current state, +2 in the future
+    assert page.count("only in this map") == 1 and 'only-here">Online booking' in page
     assert "&lt;script&gt;" in page and "<script>alert" not in page
     assert fullmap.SECRETS[0] not in page
 
