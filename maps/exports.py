@@ -64,7 +64,7 @@ SCOPE_FIELDS = ("scenario", "goal", "journey_start", "journey_end")
 BACKSTORY_FIELDS = ("trigger", "needs", "outcome", "narrative")
 VOTE_LANES = ("pains", "opportunities")
 # What one document may hold; a real map stays far below.
-MAX_STAGES = 20
+MAX_STAGES = 20  # as maps.services.MAX_STAGES, which the board enforces
 MAX_LANES = 20
 MAX_NOTES = 5000
 MAX_RATINGS_PER_STAGE = 500
@@ -660,8 +660,13 @@ class ReadableMap:
     dots: Counter[int]
     line: dict[str, Any]
 
+    def __post_init__(self) -> None:
+        self._cells: dict[tuple[int, int], list[Sticky]] = defaultdict(list)
+        for note in self.notes:
+            self._cells[(note.stage_id, note.lane_id)].append(note)
+
     def cell(self, stage: Stage, lane: Lane) -> list[Sticky]:
-        return [n for n in self.notes if n.stage_id == stage.pk and n.lane_id == lane.pk]
+        return self._cells.get((stage.pk, lane.pk), [])
 
     def in_lane(self, key: str) -> list[Sticky]:
         lane_ids = {lane.pk for lane in self.lanes if lane.key == key}
