@@ -171,6 +171,12 @@ LIVE_OPS_BURST = envint("LIVE_OPS_BURST", 40)
 # A participant counts as online while a socket of theirs has sent a heartbeat this recently.
 LIVE_PRESENCE_TIMEOUT = envint("LIVE_PRESENCE_TIMEOUT", 60)
 
+# Maps go stale: the workshop list flags a map this many days after its last review
+# (quarterly by default, as the play suggests).
+JOURNEYMAP_REVIEW_EVERY_DAYS = envint("JOURNEYMAP_REVIEW_EVERY_DAYS", 91)
+# The largest JSON export the import accepts; a map of several thousand notes stays well below.
+JOURNEYMAP_IMPORT_MAX_BYTES = envint("JOURNEYMAP_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

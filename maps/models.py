@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +40,14 @@ class JourneyMap(models.Model):
     outcome = models.TextField(_("the outcome wanted"), max_length=1000, blank=True)
     narrative = models.TextField(_("the story in short"), max_length=3000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The map's life after the workshop: maps go stale, so they are reviewed now and then
+    # (settings.JOURNEYMAP_REVIEW_EVERY_DAYS); an archived map leaves the main list.
+    last_reviewed_at = models.DateTimeField(_("last reviewed"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # The map this one was copied from (a future state from the current state), to compare them.
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
 
     class Meta:
         verbose_name = _("journey map")
@@ -47,6 +55,14 @@ class JourneyMap(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def review_due_at(self) -> datetime:
+        """When the map is next due for review: a period after its last review, or its creation."""
+        since = self.last_reviewed_at or self.created_at
+        return since + timedelta(days=settings.JOURNEYMAP_REVIEW_EVERY_DAYS)
+
+    def review_due(self, now: datetime) -> bool:
+        return self.review_due_at() <= now
 
 
 class MapEvent(models.Model):

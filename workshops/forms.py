@@ -396,3 +396,21 @@ class InsightAddForm(OpForm):
 
 class InsightRemoveForm(OpForm):
     insight = RowField()
+
+
+# -- the map's life after the workshop ------------------------------------------------------
+
+
+class MapImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Journeymap export (.json)"),
+        help_text=_("A file downloaded with “Download: JSON”. It becomes a new map with its own workshop."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+
+
+class MapDuplicateForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of the new map"), choices=MapKind.choices, initial=MapKind.FUTURE_STATE
+    )
+    title = forms.CharField(label=_("Title"), max_length=200, required=False, strip=True)

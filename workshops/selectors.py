@@ -3,14 +3,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from maps.models import Channel, Colour, Evidence, MetricKind, OpportunityStatus, Severity, Sticky
+from maps.models import Channel, Colour, Evidence, MapKind, MetricKind, OpportunityStatus, Severity, Sticky
 from maps.selectors import Person, lane_label, public_name
 from workshops.models import Participant, Role, Workshop
+
+# The downloads offered for a map: (format in the URL, what the link says).
+EXPORT_FORMATS = [
+    ("json", _("JSON (to import again)")),
+    ("md", _("Markdown")),
+    ("csv", _("CSV (the notes)")),
+    ("svg", _("SVG (the emotion line)")),
+]
 
 BACKSTORY_LABELS = {
     "trigger": _("The pain that started it"),
@@ -106,3 +116,31 @@ def summary_people(*, journey_map_id: int) -> list[Person]:
                 joined_at=participant.joined_at,
             )
     return list(people.values())
+
+
+def workshop_list_context(*, user: AbstractBaseUser, now: datetime) -> dict[str, Any]:
+    """The facilitator's workshops: the current ones, which maps are due for review, the archived."""
+    workshops = list(
+        Workshop.objects.filter(
+            Q(owner=user) | Q(participants__user=user, participants__role=Role.FACILITATOR)
+        )
+        .distinct()
+        .select_related("journey_map", "current_step")
+    )
+    by_map: dict[int, Workshop] = {}
+    for workshop in reversed(workshops):  # the oldest workshop on a map stands for it
+        by_map[workshop.journey_map_id] = workshop
+    for workshop in workshops:
+        journey_map = workshop.journey_map
+        workshop.is_owner = workshop.owner_id == user.pk and journey_map.owner_id == user.pk
+        workshop.review_due = journey_map.review_due(now)
+        workshop.original = by_map.get(journey_map.copied_from_id)
+    active = [w for w in workshops if w.journey_map.archived_at is None]
+    return {
+        "workshops": active,
+        "archived": [w for w in workshops if w.journey_map.archived_at is not None],
+        "due_count": sum(1 for w in active if w.review_due and w.is_owner),
+        "review_every_days": settings.JOURNEYMAP_REVIEW_EVERY_DAYS,
+        "map_kinds": MapKind.choices,
+        "export_formats": EXPORT_FORMATS,
+    }

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from workshops import summary_views, views
+from workshops import map_views, summary_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +24,14 @@ urlpatterns = [
     path("w/<str:slug>/share/<int:pk>/revoke/", summary_views.share_link_revoke, name="share_link_revoke"),
     path("s/<str:token>/", summary_views.shared_summary, name="shared_summary"),
     path("s/<str:token>/summary.pdf", summary_views.shared_summary_pdf, name="shared_summary_pdf"),
+    path("workshops/import/", map_views.map_import, name="map_import"),
+    path("w/<str:slug>/export/<str:fmt>/", map_views.map_export, name="map_export"),
+    path("w/<str:slug>/duplicate/", map_views.map_duplicate, name="map_duplicate"),
+    path("w/<str:slug>/review/", map_views.map_review, name="map_review"),
+    path("w/<str:slug>/archive/", map_views.map_archive, name="map_archive"),
+    path("w/<str:slug>/delete/", map_views.map_delete, name="map_delete"),
+    path("w/<str:slug>/compare/", map_views.map_compare_pick, name="map_compare_pick"),
+    path("w/<str:slug>/compare/<str:other>/", map_views.map_compare, name="map_compare"),
     path("personas/", views.persona_list, name="persona_list"),
     path("personas/<int:pk>/", views.persona_edit, name="persona_edit"),
 ]

@@ -6,7 +6,6 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,9 +18,17 @@ from maps import services as maps_services
 from maps.models import Persona
 from maps.selectors import board, insights, vote_panel
 from workshops import ops, services
-from workshops.forms import JoinCodeForm, JoinNameForm, PersonaForm, ScopeForm, SignupForm, WorkshopCreateForm
+from workshops.forms import (
+    JoinCodeForm,
+    JoinNameForm,
+    MapImportForm,
+    PersonaForm,
+    ScopeForm,
+    SignupForm,
+    WorkshopCreateForm,
+)
 from workshops.models import Workshop
-from workshops.selectors import participant_for, room_context
+from workshops.selectors import participant_for, room_context, workshop_list_context
 from workshops.services import Refused
 
 GUEST_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -51,14 +58,9 @@ def workshop_list(request: HttpRequest) -> HttpResponse:
             display_name=request.user.get_full_name(),
         )
         return redirect("room", slug=workshop.slug)
-    workshops = (
-        Workshop.objects.filter(
-            Q(owner=request.user) | Q(participants__user=request.user, participants__role="facilitator")
-        )
-        .distinct()
-        .select_related("journey_map", "current_step")
-    )
-    return render(request, "workshops/list.html", {"form": form, "workshops": workshops})
+    context = workshop_list_context(user=request.user, now=timezone.now())
+    context.update(form=form, import_form=MapImportForm())
+    return render(request, "workshops/list.html", context)
 
 
 def join(request: HttpRequest) -> HttpResponse:
