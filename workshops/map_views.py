@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from maps import exports
 from maps import services as maps_services
 from maps.compare import compare
-from maps.models import MapKind
+from maps.models import JourneyMap, MapKind
 from workshops import services
 from workshops.forms import MapDuplicateForm, MapImportForm, WorkshopCreateForm
 from workshops.models import Workshop
@@ -43,7 +43,11 @@ def map_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     participant = participant_for(user=request.user, slug=slug)
     if fmt not in exports.EXPORTERS:
         raise Http404
-    journey_map = participant.workshop.journey_map
+    return export_response(participant.workshop.journey_map, fmt)
+
+
+def export_response(journey_map: JourneyMap, fmt: str) -> HttpResponse:
+    """A download of the map in one of exports.EXPORTERS's formats."""
     render_map, content_type = exports.EXPORTERS[fmt]
     response = HttpResponse(render_map(journey_map).encode("utf-8"), content_type=content_type)
     name = slugify(journey_map.title, allow_unicode=True) or "journey-map"

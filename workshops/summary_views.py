@@ -22,10 +22,14 @@ from maps.forms import ChangesSinceForm, ShareLinkForm
 from maps.models import JourneyMap, ShareLink
 from maps.pdf import summary_pdf
 from maps.selectors import changes_since, map_summary
+from workshops.map_views import export_response
 from workshops.models import Participant
-from workshops.selectors import participant_for, summary_people
+from workshops.selectors import EXPORT_FORMATS, participant_for, summary_people
 
 NOINDEX = "noindex, nofollow"
+# What a share link may download besides the PDF: the formats that name no one. The JSON and
+# the CSV carry each note's author, which the people in the workshop see but a link need not.
+SHARED_EXPORTS = ("md", "svg")
 
 
 def _summary_context(request: HttpRequest, journey_map: JourneyMap) -> dict[str, Any]:
@@ -55,7 +59,12 @@ def summary(request: HttpRequest, slug: str) -> HttpResponse:
     participant = participant_for(user=request.user, slug=slug)
     workshop = participant.workshop
     context = _summary_context(request, workshop.journey_map)
-    context.update(workshop=workshop, me=participant, pdf_url=reverse("summary_pdf", args=[slug]))
+    context.update(
+        workshop=workshop,
+        me=participant,
+        pdf_url=reverse("summary_pdf", args=[slug]),
+        downloads=[(reverse("map_export", args=[slug, fmt]), label) for fmt, label in EXPORT_FORMATS],
+    )
     if participant.is_facilitator:
         now = timezone.now()
         links = list(ShareLink.objects.filter(journey_map=workshop.journey_map))
@@ -98,7 +107,15 @@ def share_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def shared_summary(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(token)
     context = _summary_context(request, link.journey_map)
-    context.update(shared=True, pdf_url=reverse("shared_summary_pdf", args=[token]))
+    context.update(
+        shared=True,
+        pdf_url=reverse("shared_summary_pdf", args=[token]),
+        downloads=[
+            (reverse("shared_map_export", args=[token, fmt]), label)
+            for fmt, label in EXPORT_FORMATS
+            if fmt in SHARED_EXPORTS
+        ],
+    )
     response = render(request, "maps/summary.html", context)
     response["X-Robots-Tag"] = NOINDEX
     response["Cache-Control"] = "private, no-store"
@@ -122,4 +139,13 @@ def shared_summary_pdf(request: HttpRequest, token: str) -> HttpResponse:
     response = _pdf_response(_active_link(token).journey_map)
     response["X-Robots-Tag"] = NOINDEX
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def shared_map_export(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    link = _active_link(token)
+    if fmt not in SHARED_EXPORTS:
+        raise Http404
+    response = export_response(link.journey_map, fmt)
+    response["X-Robots-Tag"] = NOINDEX
     return response

@@ -24,6 +24,7 @@ urlpatterns = [
     path("w/<str:slug>/share/<int:pk>/revoke/", summary_views.share_link_revoke, name="share_link_revoke"),
     path("s/<str:token>/", summary_views.shared_summary, name="shared_summary"),
     path("s/<str:token>/summary.pdf", summary_views.shared_summary_pdf, name="shared_summary_pdf"),
+    path("s/<str:token>/export/<str:fmt>/", summary_views.shared_map_export, name="shared_map_export"),
     path("workshops/import/", map_views.map_import, name="map_import"),
     path("w/<str:slug>/export/<str:fmt>/", map_views.map_export, name="map_export"),
     path("w/<str:slug>/duplicate/", map_views.map_duplicate, name="map_duplicate"),

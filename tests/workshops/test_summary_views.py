@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -419,3 +420,25 @@ def test_export_pdf_writes_a_file(workshop, member, tmp_path):
     call_command("export_pdf", str(workshop.journey_map.pk), str(out), "--language", "zh-hans")
     assert out.read_bytes().startswith(b"%PDF")
     assert "Edits the photos" in pdf_text(out.read_bytes(), tmp_path)
+
+
+def test_the_summary_offers_every_download_and_a_share_link_only_those_that_name_no_one(
+    workshop, facilitator, member
+):
+    page = client_for(member.user).get(reverse("summary", args=[workshop.slug])).content.decode()
+    for fmt in ("json", "md", "csv", "svg"):
+        assert reverse("map_export", args=[workshop.slug, fmt]) in page
+    link = maps_services.share_link_create(journey_map=workshop.journey_map, created_by=facilitator.user)
+    stranger = Client()
+    shared = stranger.get(reverse("shared_summary", args=[link.token])).content.decode()
+    assert reverse("shared_map_export", args=[link.token, "md"]) in shared
+    assert "/export/json/" not in shared and "/export/csv/" not in shared
+    markdown = stranger.get(reverse("shared_map_export", args=[link.token, "md"]))
+    assert markdown.status_code == 200 and markdown["X-Robots-Tag"] == "noindex, nofollow"
+    assert "Camping trip" in markdown.content.decode()
+    for fmt in ("json", "csv", "pdf"):
+        assert stranger.get(f"/s/{link.token}/export/{fmt}/").status_code == 404
+    svg = stranger.get(reverse("shared_map_export", args=[link.token, "svg"]))
+    assert svg.status_code == 200 and svg.content.startswith(b"<?xml")
+    maps_services.share_link_revoke(share_link=link)
+    assert stranger.get(reverse("shared_map_export", args=[link.token, "md"])).status_code == 404
