@@ -6,14 +6,14 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -51,13 +51,24 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def writer(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """Where a socket's writes run.
+
+    On PostgreSQL, in worker threads: the writes of different sockets overlap, their commits
+    share a flush to disk, and row locks (the map's seq, the workshop) order them. SQLite
+    takes one writer at a time whatever we do, so there they queue on Channels' database
+    thread rather than wait on the file's lock.
+    """
+    return database_sync_to_async(function, thread_sensitive=connection.vendor != "postgresql")
+
+
 class RoomConsumer(AsyncWebsocketConsumer):
     """One socket of the room.
 
     Ops run one at a time and in order, in a task of the socket's own (`work`), so that
     events for this socket are forwarded while its own op waits for the database. An op's
-    write runs on Channels' database thread; its broadcast is rendered in a worker thread
-    and sent from the event loop (live.send), so that thread does nothing but writes.
+    write runs where `writer` says; its broadcast is rendered in a worker thread and sent
+    from the event loop (live.send), never on Channels' one database thread.
     """
 
     participant: Participant | None = None
@@ -111,13 +122,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
 
     async def write(self, service: Callable[..., T], **kwargs: Any) -> T:
-        """Run a service on the database thread, then broadcast the events it committed."""
+        """Run a service (`writer`), then broadcast the events it committed."""
 
         def run() -> tuple[T, list[live.Event]]:
             with live.deferred() as broadcasts:
                 return service(**kwargs), broadcasts
 
-        result, broadcasts = await database_sync_to_async(run)()
+        result, broadcasts = await writer(run)()
         await live.send(broadcasts)
         return result
 
@@ -186,7 +197,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_error(name, op_id, "invalid", _('An op\'s "data" must be an object.'))
             return
         try:
-            seq, broadcasts = await database_sync_to_async(self._perform)(name, data, op_id)
+            seq, broadcasts = await writer(self._perform)(name, data, op_id)
         except Refused as refused:
             errors = getattr(refused, "errors", None)
             await self.send_error(name, op_id, refused.code, refused.message, errors)
