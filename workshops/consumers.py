@@ -204,9 +204,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if refused.code == "removed":
                 await self.close(code=4003)
             return
-        # Committed: the sender hears first, then everyone (this socket too) gets the event.
-        await self.send_json({"type": "ack", "op": name, "id": op_id, "seq": seq})
+        # Committed. The event goes out before the ack, so that the sender's page, told by the
+        # ack that event `seq` exists, does not ask to resync while the event is being drawn.
         await live.send(broadcasts)
+        await self.send_json({"type": "ack", "op": name, "id": op_id, "seq": seq})
 
     def _perform(self, name: str, data: dict[str, Any], op_id: str | None) -> tuple[int, list[live.Event]]:
         # Roles can change while a socket is open: every op reads the sender's place afresh.
