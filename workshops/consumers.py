@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 MAX_OP_ID = 64
 # Ops of one socket waiting for the one before them to finish, at most.
 MAX_WAITING = 100
+STOP = object()  # put in a socket's inbox to end its ops task
 T = TypeVar("T")
 
 
@@ -94,7 +95,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # A client that says what it has (?since=N) gets only what it missed.
         since = parse_qs(self.scope.get("query_string", b"").decode()).get("since", [""])[0]
         await self.resync(int(since) if since.isdigit() else None)
-        self.inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.worker = asyncio.create_task(self.work())
 
     async def disconnect(self, code: int) -> None:
@@ -103,7 +104,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             # finishes, so its ack or broadcast is not cut off halfway.
             while not self.inbox.empty():
                 self.inbox.get_nowait()
-            self.inbox.put_nowait(None)
+            self.inbox.put_nowait(STOP)
             await self.worker
         if self.participant is None:
             return
@@ -152,7 +153,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def work(self) -> None:
         try:
-            while (text_data := await self.inbox.get()) is not None:
+            while (text_data := await self.inbox.get()) is not STOP:
                 with translation.override(self.language):
                     await self.handle(text_data)
         except Exception:
