@@ -229,6 +229,9 @@ def main() -> None:
     parser.add_argument("--knee", action="store_true")
     parser.add_argument("--knee-duration", type=float, default=10)
     parser.add_argument("--knee-limit", type=float, default=1000, help="highest total ops/s to try")
+    parser.add_argument(
+        "--knee-start", type=float, help="first total ops/s to try (default: 5 for the app, 25 for the floor)"
+    )
     parser.add_argument("--page", action="store_true", help="board page time and queries, 500 notes")
     args = parser.parse_args()
     if args.all:
@@ -254,7 +257,7 @@ def main() -> None:
                     results,
                     workshops=10,
                     people=10,
-                    start=5 if target == "live" else 25,
+                    start=args.knee_start or (5 if target == "live" else 25),
                     step=1.5,
                     duration=args.knee_duration,
                     limit=args.knee_limit,

@@ -97,8 +97,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
     # Several websocket handlers write at once; wait for the lock instead of failing.
     # IMMEDIATE takes the write lock when a transaction starts, so two concurrent ops queue
-    # up instead of one failing halfway with "database is locked".
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # up instead of one failing halfway with "database is locked". WAL lets the broadcasts'
+    # renders (worker threads) read while an op writes, instead of blocking each other.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
+elif "postgresql" in DATABASES["default"]["ENGINE"] and not DATABASES["default"]["CONN_MAX_AGE"]:
+    # A pool of connections per process (psycopg_pool): under ASGI each request and each
+    # render runs on a thread of its own, so persistent connections would pile up, while
+    # opening one per query batch costs a round of authentication every time (docs/deploying.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": envint("DATABASE_POOL_MIN", 2),
+        "max_size": envint("DATABASE_POOL_MAX", 10),
+        "timeout": 10,
+    }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

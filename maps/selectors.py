@@ -50,13 +50,17 @@ def board(
     viewer_id: int | None,
     cells: list[Cell] | None = None,
     lanes: list[Lane] | None = None,
+    line: bool = True,
 ) -> dict[str, Any]:
     """The grid as `viewer_id` may see it (None: as anyone may), whole or only some cells.
 
-    Four queries whatever the size (three when the caller has the lanes): stages, lanes,
-    notes with their authors, and links.
+    Four queries whatever the size (three when the caller has the lanes): stages (with their
+    figures, for the whole grid), lanes, notes with their authors, and links; plus the
+    emotion line under a whole grid unless `line` is off. `hidden_authors` says who has notes
+    hidden from this viewer among those read.
     """
-    stages = list(journey_map.stages.prefetch_related("metrics"))
+    stages = journey_map.stages.all()
+    stages = list(stages.prefetch_related("metrics") if cells is None else stages)
     lanes = list(journey_map.lanes.all()) if lanes is None else lanes
     for lane in lanes:
         lane.label = lane_label(lane)
@@ -79,36 +83,30 @@ def board(
     for stage_id, lane_id in wanted:
         if stage_id in stage_by_id and lane_id in lane_by_id:
             grid[(stage_id, lane_id)] = BoardCell(stage_by_id[stage_id], lane_by_id[lane_id])
+    hidden_authors: set[int] = set()
     for note in notes:
         cell = grid.get((note.stage_id, note.lane_id))
         if cell is None:
             continue
         if note.hidden and note.author_id != viewer_id:
             cell.hidden_count += 1
+            if note.author_id is not None:
+                hidden_authors.add(note.author_id)
         else:
             cell.notes.append(note)
     rows = [(lane, [grid[(s.pk, lane.pk)] for s in stages]) for lane in lanes] if cells is None else []
-    line = emotion_line(journey_map=journey_map, stages=stages, viewer_id=viewer_id) if cells is None else {}
+    drawn = cells is None and line
+    line_context = emotion_line(journey_map=journey_map, stages=stages, viewer_id=viewer_id) if drawn else {}
     return {
-        **line,
+        **line_context,
         "journey_map": journey_map,
         "stages": stages,
         "lanes": lanes,
         "rows": rows,
         "cells": list(grid.values()),
         "viewer_id": viewer_id,
+        "hidden_authors": hidden_authors,
     }
-
-
-def hidden_authors(*, journey_map_id: int, cells: list[Cell] | None = None) -> set[int]:
-    """Who has notes still hidden (in these cells): they get their own render of them."""
-    notes = Sticky.objects.filter(journey_map_id=journey_map_id, hidden=True, deleted_at=None)
-    if cells is not None:
-        where = Q(pk__in=[])
-        for stage_id, lane_id in cells:
-            where |= Q(stage_id=stage_id, lane_id=lane_id)
-        notes = notes.filter(where)
-    return set(notes.exclude(author_id=None).values_list("author_id", flat=True).distinct())
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,6 +132,28 @@ def _alive(sticky: Sticky) -> Sticky:
     return fresh
 
 
+def _save_alive(sticky: Sticky, **values: Any) -> Sticky:
+    """Save these fields of a note unless it is deleted (a delete beats an edit), in one
+    statement that also says which cell the note is in now (it may have just moved)."""
+    values["updated_at"] = timezone.now()
+    fields = [Sticky._meta.get_field(name) for name in values]
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Sticky._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+        "WHERE id = %s AND deleted_at IS NULL RETURNING stage_id, lane_id"
+    )
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, sticky.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise MapRefused(_("Someone deleted this note."), code="gone")
+    for name, value in values.items():
+        setattr(sticky, name, value)
+    sticky.stage_id, sticky.lane_id = row
+    return sticky
+
+
 @transaction.atomic
 def sticky_create(
     *,
@@ -171,9 +193,7 @@ def sticky_create(
 def sticky_edit(
     *, journey_map: JourneyMap, author: AbstractBaseUser, sticky: Sticky, text: str, op_id: str | None = None
 ) -> Change:
-    sticky = _alive(sticky)
-    sticky.text = text
-    sticky.save(update_fields=["text", "updated_at"])
+    sticky = _save_alive(sticky, text=text)
     event = _log(journey_map, author, "sticky.edit", op_id, {"sticky": sticky.pk})
     return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky)
 
@@ -188,11 +208,8 @@ def sticky_style(
     **style: Any,
 ) -> Change:
     """Colour, marks, evidence and channel; only the fields given change (last write wins per field)."""
-    sticky = _alive(sticky)
     changed = [k for k in STYLE_FIELDS if k in style]
-    for key in changed:
-        setattr(sticky, key, style[key])
-    sticky.save(update_fields=[*changed, "updated_at"])
+    sticky = _save_alive(sticky, **{k: style[k] for k in changed})
     event = _log(journey_map, author, "sticky.style", op_id, {"sticky": sticky.pk, "fields": changed})
     return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -19,7 +22,12 @@ from workshops import live, ops, services
 from workshops.models import Participant
 from workshops.services import Refused
 
+logger = logging.getLogger(__name__)
 MAX_OP_ID = 64
+# Ops of one socket waiting for the one before them to finish, at most.
+MAX_WAITING = 100
+STOP = object()  # put in a socket's inbox to end its ops task
+T = TypeVar("T")
 
 
 class TokenBucket:
@@ -44,8 +52,28 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def writer(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """Where a socket's writes run.
+
+    On PostgreSQL, in worker threads: the writes of different sockets overlap, their commits
+    share a flush to disk, and row locks (the map's seq, the workshop) order them. SQLite
+    takes one writer at a time whatever we do, so there they queue on Channels' database
+    thread rather than wait on the file's lock.
+    """
+    return database_sync_to_async(function, thread_sensitive=connection.vendor != "postgresql")
+
+
 class RoomConsumer(AsyncWebsocketConsumer):
+    """One socket of the room.
+
+    Ops run one at a time and in order, in a task of the socket's own (`work`), so that
+    events for this socket are forwarded while its own op waits for the database. An op's
+    write runs where `writer` says; its broadcast is rendered in a worker thread and sent
+    from the event loop (live.send), never on Channels' one database thread.
+    """
+
     participant: Participant | None = None
+    worker: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -63,17 +91,26 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
-        await database_sync_to_async(services.presence_connect)(participant=self.participant)
+        await self.write(services.presence_connect, participant=self.participant)
         # A client that says what it has (?since=N) gets only what it missed.
         since = parse_qs(self.scope.get("query_string", b"").decode()).get("since", [""])[0]
         await self.resync(int(since) if since.isdigit() else None)
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.worker = asyncio.create_task(self.work())
 
     async def disconnect(self, code: int) -> None:
+        if self.worker is not None:
+            # Ops not started are dropped (the client sends them again); the one under way
+            # finishes, so its ack or broadcast is not cut off halfway.
+            while not self.inbox.empty():
+                self.inbox.get_nowait()
+            self.inbox.put_nowait(STOP)
+            await self.worker
         if self.participant is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await self.channel_layer.group_discard(self.user_group, self.channel_name)
-        await database_sync_to_async(services.presence_disconnect)(participant=self.participant)
+        await self.write(services.presence_disconnect, participant=self.participant)
 
     def _find(self, slug: str) -> Participant | None:
         user = self.scope.get("user")
@@ -85,11 +122,44 @@ class RoomConsumer(AsyncWebsocketConsumer):
             .first()
         )
 
+    async def write(self, service: Callable[..., T], **kwargs: Any) -> T:
+        """Run a service (`writer`), then broadcast the events it committed."""
+
+        def run() -> tuple[T, list[live.Event]]:
+            with live.deferred() as broadcasts:
+                return service(**kwargs), broadcasts
+
+        result, broadcasts = await writer(run)()
+        await live.send(broadcasts)
+        return result
+
     # -- from the client --------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        with translation.override(self.language):
-            await self.handle(text_data)
+        if self.worker is None or self.worker.done():
+            return  # closing
+        if self.inbox.qsize() >= MAX_WAITING:
+            # Far more ops are waiting than the rate limit lets through: refuse, don't queue.
+            try:
+                message = json.loads(text_data or "")
+                name, op_id = message.get("op"), message.get("id")
+            except (ValueError, AttributeError):
+                name = op_id = None
+            with translation.override(self.language):
+                text = _("Too many changes at once; this one was not saved. Try again.")
+            await self.send_error(name, op_id, "rate_limited", text)
+            return
+        self.inbox.put_nowait(text_data)
+
+    async def work(self) -> None:
+        try:
+            while (text_data := await self.inbox.get()) is not STOP:
+                with translation.override(self.language):
+                    await self.handle(text_data)
+        except Exception:
+            # As a consumer that raises would be: closed, so the client reconnects and resyncs.
+            logger.exception("An op failed; closing its socket")
+            await self.close(code=1011)
 
     async def handle(self, text_data: str | None) -> None:
         if text_data is None:
@@ -128,30 +198,39 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_error(name, op_id, "invalid", _('An op\'s "data" must be an object.'))
             return
         try:
-            seq = await database_sync_to_async(self._perform)(name, data, op_id)
+            seq, broadcasts = await writer(self._perform)(name, data, op_id)
         except Refused as refused:
             errors = getattr(refused, "errors", None)
             await self.send_error(name, op_id, refused.code, refused.message, errors)
             if refused.code == "removed":
                 await self.close(code=4003)
             return
+        # Committed. The event goes out before the ack, so that the sender's page, told by the
+        # ack that event `seq` exists, does not ask to resync while the event is being drawn.
+        await live.send(broadcasts)
         await self.send_json({"type": "ack", "op": name, "id": op_id, "seq": seq})
 
-    def _perform(self, name: str, data: dict[str, Any], op_id: str | None) -> int:
+    def _perform(self, name: str, data: dict[str, Any], op_id: str | None) -> tuple[int, list[live.Event]]:
         # Roles can change while a socket is open: every op reads the sender's place afresh.
         assert self.participant is not None
-        by = Participant.objects.select_related("workshop").filter(pk=self.participant.pk).first()
+        by = (
+            Participant.objects.select_related("workshop__journey_map", "user")
+            .filter(pk=self.participant.pk)
+            .first()
+        )
         if by is None:
             raise Refused(_("You are no longer in this workshop."), code="removed")
-        if op_id and (first := events.find_op(author=by.user, op_id=op_id)) is not None:
-            return first.seq  # a retry: the first result, nothing done twice
-        try:
-            return ops.perform(workshop=by.workshop, by=by, name=name, data=data, op_id=op_id).seq
-        except IntegrityError:
-            first = events.find_op(author=by.user, op_id=op_id) if op_id else None
-            if first is None:
-                raise
-            return first.seq
+        with live.deferred() as broadcasts:
+            try:
+                seq = ops.perform(workshop=by.workshop, by=by, name=name, data=data, op_id=op_id).seq
+            except (IntegrityError, Refused):
+                # A retry (the log is unique on author and op id): the first result, nothing
+                # done twice. Looked up only now, so a first try costs no lookup.
+                first = events.find_op(author=by.user, op_id=op_id) if op_id else None
+                if first is None:
+                    raise
+                return first.seq, []
+        return seq, broadcasts
 
     async def heartbeat(self, client_time: Any) -> None:
         assert self.participant is not None
@@ -165,7 +244,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def resync(self, since: int | None) -> None:
         """Replay the log after `since` as fresh parts, or send a snapshot when that is simpler."""
         if since is not None:
-            replayed = await database_sync_to_async(self._replay)(since)
+            replayed = await database_sync_to_async(self._replay, thread_sensitive=False)(since)
             if replayed is not None:
                 seq, html = replayed
                 await self.send_json(
@@ -185,7 +264,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             )
 
     async def send_snapshot(self) -> None:
-        seq, html = await database_sync_to_async(self._snapshot)()
+        # Drawn off the database thread: a room that reconnects at once draws many.
+        seq, html = await database_sync_to_async(self._snapshot, thread_sensitive=False)()
         await self.send_json({"type": "snapshot", "seq": seq, "html": html, "server_now": now_ms()})
 
     def _snapshot(self) -> tuple[int, str]:

@@ -8,10 +8,15 @@ language, and once more only for people whose private notes are in it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -81,13 +86,23 @@ def language_of(scope: dict[str, Any]) -> str:
     return settings.LANGUAGE_CODE
 
 
-def render(
-    *, workshop_id: int, parts: Iterable[str] = (), cells: Iterable[Cell] = (), viewer_id: int | None = None
-) -> str:
-    """The parts and cells, as `viewer_id` may see them (None: what everyone may see)."""
+def load(
+    *,
+    workshop_id: int,
+    parts: Iterable[str] = (),
+    cells: Iterable[Cell] = (),
+    viewer_id: int | None = None,
+    journey_map: Any = None,
+) -> dict[str, Any]:
+    """Everything the parts and cells draw, as `viewer_id` may see them (None: as anyone may).
+
+    The database work of a render, done once whatever the number of languages: nothing in it
+    is translated yet (labels are lazy), so `draw` can turn it into each language's HTML.
+    `journey_map`, when the caller has it, saves reading it again for a change of cells.
+    """
     # Imported here: the selectors import models, and services import this module.
     from maps.models import JourneyMap
-    from maps.selectors import board, emotion_line, insights, vote_panel
+    from maps.selectors import board, insights, vote_panel
     from workshops.selectors import room_context
 
     parts, cells = list(parts), list(cells)
@@ -95,39 +110,130 @@ def render(
     if parts:
         context.update(room_context(workshop_id=workshop_id, now=timezone.now()))
     else:
-        context["journey_map"] = JourneyMap.objects.get(workshops__pk=workshop_id)
+        context["journey_map"] = journey_map or JourneyMap.objects.get(workshops__pk=workshop_id)
+    journey_map = context["journey_map"]
+    hidden_authors: set[int] = set()
+    if INSIGHTS_PART in parts:
+        context.update(insights(journey_map=journey_map))
+    if VOTE_PART in parts:
+        voters = sum(1 for person in context["people"] if person.can_write)
+        context.update(vote_panel(journey_map=journey_map, viewer_id=viewer_id, voters=voters))
+    if BOARD_GRID in parts:
+        grid = board(journey_map=journey_map, viewer_id=viewer_id, lanes=context["lanes"], line=False)
+        context.update(grid)
+        hidden_authors = context["hidden_authors"]
+    elif EMOTION_PART in parts:
+        context["stages"] = list(journey_map.stages.all())
+    if cells:
+        grid = board(journey_map=journey_map, viewer_id=viewer_id, cells=cells)
+        context["grid_cells"] = grid["cells"]
+        hidden_authors |= grid["hidden_authors"]
+    # Who has notes still hidden in what was drawn: they get a render of their own.
+    context["hidden_authors"] = hidden_authors
+    return context
+
+
+def draw(context: dict[str, Any], parts: Iterable[str] = ()) -> str:
+    """The HTML of what `load` read, in the active language (templates only, but for the
+    emotion line, whose readings are sentences made in the language: one query)."""
+    from maps.selectors import emotion_line
+
     html = []
     for part in parts:
-        if part == INSIGHTS_PART:
-            context.update(insights(journey_map=context["journey_map"]))
-            html.append(render_to_string(f"workshops/room.html#{part}", context))
-        elif part == VOTE_PART:
-            voters = sum(1 for person in context["people"] if person.can_write)
-            context.update(vote_panel(journey_map=context["journey_map"], viewer_id=viewer_id, voters=voters))
-            html.append(render_to_string(f"workshops/room.html#{part}", context))
-        elif part == EMOTION_PART:
-            stages = list(context["journey_map"].stages.all())
-            context.update(
-                emotion_line(journey_map=context["journey_map"], stages=stages, viewer_id=viewer_id)
+        if part in (EMOTION_PART, BOARD_GRID):
+            line = emotion_line(
+                journey_map=context["journey_map"], stages=context["stages"], viewer_id=context["viewer_id"]
             )
+            context = {**context, **line}
+        if part == EMOTION_PART:
             html.append(render_to_string("maps/board.html#emotion", context))
         elif part == BOARD_GRID:
-            context.update(
-                board(journey_map=context["journey_map"], viewer_id=viewer_id, lanes=context["lanes"])
-            )
             html.append(render_to_string("maps/board.html#board", context))
         else:
             html.append(render_to_string(f"workshops/room.html#{part}", context))
-    if cells:
-        grid = board(journey_map=context["journey_map"], viewer_id=viewer_id, cells=cells)
-        html.extend(
-            render_to_string("maps/board.html#cell", {**context, "cell": cell}) for cell in grid["cells"]
-        )
+    html.extend(
+        render_to_string("maps/board.html#cell", {**context, "cell": cell})
+        for cell in context.get("grid_cells", ())
+    )
     return "".join(html)
 
 
-def _send(group: str, message: dict[str, Any]) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, message)
+def render(
+    *, workshop_id: int, parts: Iterable[str] = (), cells: Iterable[Cell] = (), viewer_id: int | None = None
+) -> str:
+    """The parts and cells, as `viewer_id` may see them (None: what everyone may see)."""
+    parts = list(parts)
+    return draw(load(workshop_id=workshop_id, parts=parts, cells=cells, viewer_id=viewer_id), parts)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One logged change to broadcast: what it changed on the page, under its seq."""
+
+    workshop_id: int
+    seq: int
+    op_id: str | None
+    parts: tuple[str, ...] = ()
+    cells: tuple[Cell, ...] = ()
+    journey_map: Any = None  # the map, when the change had it already: not read again
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Message = tuple[str, dict[str, Any]]  # (group, channel layer message)
+
+
+def messages(event: Event) -> list[Message]:
+    """The event rendered for every group that gets it: once per language, not per recipient.
+
+    Each socket is in the group of its page's language and forwards the text as is. Notes
+    hidden by private writing never leave the server in the common render: their authors get
+    a render of their own, and skip the common one.
+    """
+    common = load(
+        workshop_id=event.workshop_id, parts=event.parts, cells=event.cells, journey_map=event.journey_map
+    )
+    private = sorted(common["hidden_authors"])
+    variants = [(group_name, None, common)]
+    for user_id in private:
+        own = load(
+            workshop_id=event.workshop_id,
+            parts=event.parts,
+            cells=event.cells,
+            viewer_id=user_id,
+            journey_map=event.journey_map,
+        )
+        variants.append((partial(user_group_name, user_id=user_id), user_id, own))
+    out: list[Message] = []
+    for name, user_id, context in variants:
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                html = draw(context, event.parts)
+            text = json.dumps({"type": "event", "seq": event.seq, "op_id": event.op_id, "html": html})
+            message = {"type": "room.event", "text": text, **event.extra}
+            if user_id is None:
+                message["except"] = private
+            out.append((name(event.workshop_id, language=language), message))
+    return out
+
+
+# While set (by `deferred`), events of this context are collected instead of sent at once.
+_pending: ContextVar[list[Event] | None] = ContextVar("pending_events", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[list[Event]]:
+    """Collect the events published (on commit) inside the block, for the caller to `send`.
+
+    The websocket consumer writes on Channels' one database thread: rendering and sending
+    there would hold up every other socket's op, so it takes the events and sends them
+    itself (`send`, on the event loop, rendering in a worker thread).
+    """
+    pending: list[Event] = []
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
 
 
 def publish(
@@ -137,45 +243,39 @@ def publish(
     op_id: str | None,
     parts: tuple[str, ...] = (),
     cells: Iterable[Cell] = (),
+    journey_map: Any = None,
     **extra: Any,
 ) -> None:
-    """Send one event to everyone in the workshop.
+    """Send one event to everyone in the workshop (call after commit).
 
-    Rendered and serialised once per language the product speaks (not once per recipient);
-    each socket is in the group of its page's language and forwards the text as is. Notes
-    hidden by private writing never leave the server in the common render: their authors
-    get a render of their own, and skip the common one.
+    Inside `deferred` the event is handed to the caller; elsewhere (a view, a command) it is
+    rendered and sent now.
     """
-    from maps.selectors import hidden_authors
-    from workshops.models import Workshop
+    event = Event(workshop_id, seq, op_id, tuple(parts), tuple(cells), journey_map, extra)
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(event)
+        return
+    group_send = async_to_sync(get_channel_layer().group_send)
+    for group, message in messages(event):
+        group_send(group, message)
 
-    cells = list(cells)
-    private: set[int] = set()
-    if cells or BOARD_GRID in parts:
-        journey_map_id = Workshop.objects.values_list("journey_map_id", flat=True).get(pk=workshop_id)
-        private = hidden_authors(journey_map_id=journey_map_id, cells=None if BOARD_GRID in parts else cells)
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            html = render(workshop_id=workshop_id, parts=parts, cells=cells)
-            text = json.dumps({"type": "event", "seq": seq, "op_id": op_id, "html": html})
-            _send(
-                group_name(workshop_id, language),
-                {"type": "room.event", "text": text, "except": sorted(private), **extra},
-            )
-            for user_id in private:
-                html = render(workshop_id=workshop_id, parts=parts, cells=cells, viewer_id=user_id)
-                text = json.dumps({"type": "event", "seq": seq, "op_id": op_id, "html": html})
-                _send(
-                    user_group_name(workshop_id, user_id, language),
-                    {"type": "room.event", "text": text, **extra},
-                )
+
+async def send(events: Iterable[Event]) -> None:
+    """Render events off the database thread, and send them from the event loop."""
+    layer = get_channel_layer()
+    render_all = database_sync_to_async(messages, thread_sensitive=False)
+    for event in events:
+        for group, message in await render_all(event):
+            await layer.group_send(group, message)
 
 
 def publish_volatile(*, workshop_id: int, message: dict[str, Any]) -> None:
     """Passing news (who is typing where): not logged, not numbered, fine to lose."""
     text = json.dumps(message)
+    group_send = async_to_sync(get_channel_layer().group_send)
     for language, _name in settings.LANGUAGES:
-        _send(group_name(workshop_id, language), {"type": "room.volatile", "text": text})
+        group_send(group_name(workshop_id, language), {"type": "room.volatile", "text": text})
 
 
 # What each kind of logged event changed on the page, for replaying a client's missed tail.

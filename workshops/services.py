@@ -446,8 +446,11 @@ def map_change(
     even_when_locked: bool = False,
     **kwargs: Any,
 ) -> Applied:
-    """Run a write of `maps.services` for a participant, and broadcast what it changed."""
-    workshop = Workshop.objects.select_related("journey_map").get(pk=workshop.pk)
+    """Run a write of `maps.services` for a participant, and broadcast what it changed.
+
+    `workshop` is as read for this op (its switches decide): `ops.perform`'s callers read it
+    with the sender's place, so it is not read again here.
+    """
     if facilitator_only:
         _require_facilitator(by)
     elif even_when_locked:
@@ -470,15 +473,18 @@ def map_change(
     if result.insights:
         parts += live.INSIGHTS
     cells = sorted(result.cells)
+    journey_map = workshop.journey_map
     transaction.on_commit(
-        lambda: live.publish(workshop_id=workshop_id, seq=seq, op_id=op_id, parts=parts, cells=cells)
+        lambda: live.publish(
+            workshop_id=workshop_id, seq=seq, op_id=op_id, parts=parts, cells=cells, journey_map=journey_map
+        )
     )
     return Applied(seq=seq)
 
 
 def sticky_create(*, workshop: Workshop, by: Participant, op_id: str | None = None, **fields: Any) -> Applied:
     # During private writing a new note stays hidden from everyone but its author.
-    hidden = Workshop.objects.values_list("private_writing", flat=True).get(pk=workshop.pk)
+    hidden = workshop.private_writing
     fields["colour"] = fields.get("colour") or "yellow"
     return map_change(
         workshop=workshop, by=by, change=maps_services.sticky_create, op_id=op_id, hidden=hidden, **fields
@@ -532,7 +538,7 @@ def private_writing_set(
 
 def emotion_rate(*, workshop: Workshop, by: Participant, op_id: str | None = None, **fields: Any) -> Applied:
     # While ratings are private a new rating is counted but not shown until the reveal.
-    hidden = Workshop.objects.values_list("private_ratings", flat=True).get(pk=workshop.pk)
+    hidden = workshop.private_ratings
     return map_change(
         workshop=workshop, by=by, change=maps_services.emotion_rate, op_id=op_id, hidden=hidden, **fields
     )

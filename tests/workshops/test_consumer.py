@@ -240,6 +240,17 @@ async def test_bad_input_gets_a_clear_error_and_the_socket_stays_usable(workshop
     await ws.disconnect()
 
 
+async def test_a_binary_frame_is_refused_and_the_socket_stays_usable(workshop, facilitator):
+    ws = await join(facilitator.user, workshop)
+    await ws.send_to(bytes_data=b"\x00\x01")
+    error = await next_message(ws, "error")
+    assert error["code"] == "bad_frame"
+    await ws.send_json_to({"op": "ping", "t": 2})
+    pong = await next_message(ws, "pong")
+    assert pong["t"] == 2
+    await ws.disconnect()
+
+
 async def test_invalid_fields_are_named(workshop, facilitator):
     ws = await join(facilitator.user, workshop)
     await send(ws, "timer.add", {"minutes": "lots"}, op_id="bad")
