@@ -210,6 +210,15 @@ def test_a_stakeholder_reads_a_shared_summary_and_a_revoked_link_is_gone(
     too_wide = phone.evaluate(WIDER_THAN_THE_SCREEN)
     overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0 and too_wide == [], f"{overflow}px wider than the phone: {too_wide}"
+    # The other downloads open in place, still within the phone; a link offers no JSON or CSV.
+    phone.get_by_text("Other downloads").click()
+    expect(phone.get_by_role("link", name="Markdown")).to_be_visible()
+    expect(phone.get_by_role("link", name="CSV (the notes)")).to_have_count(0)
+    phone.screenshot(path=str(screenshots_dir / "summary-phone-downloads.png"))
+    assert phone.evaluate(WIDER_THAN_THE_SCREEN) == []
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name="Markdown").click()
+    assert download.value.suggested_filename.endswith(".md")
 
     # The PDF, through the share link too; its first page as an image.
     pdf = stakeholder.request.get(url + "summary.pdf")
