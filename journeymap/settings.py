@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -115,7 +116,23 @@ elif "postgresql" in DATABASES["default"]["ENGINE"] and not DATABASES["default"]
     }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+if REDIS_URL and os.environ.get("REDIS_LAYER", "pubsub") == "pubsub":
+    # Redis pub/sub (docs/benchmarks.md, round 2): a group message reaches each process once,
+    # and the process hands it to its own sockets, instead of one queued message per socket,
+    # each fetched by its own round trip on the event loop. Pub/sub ignores Redis's database
+    # number, so the number goes into the prefix: two apps (or test runs) on one Redis using
+    # different databases stay apart, as they do with the queue layer.
+    _redis_db = urlparse(REDIS_URL).path.strip("/") or "0"
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": f"asgi{_redis_db}:",
+            },
+        }
+    }
+elif REDIS_URL:  # REDIS_LAYER=core: channels-redis's queue layer
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

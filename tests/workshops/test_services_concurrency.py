@@ -54,10 +54,11 @@ def test_the_suite_really_runs_on_postgresql_and_redis():
 @pytest.mark.services
 @NEEDS_SERVICES
 def test_a_broadcast_crosses_redis_to_another_process_s_layer(workshop, facilitator):
-    from channels_redis.core import RedisChannelLayer
+    from django.conf import settings
 
     # A second layer object stands for a second server process: it shares only Redis.
-    other = RedisChannelLayer(hosts=[os.environ["REDIS_URL"]])
+    layer = settings.CHANNEL_LAYERS["default"]
+    other = type(get_channel_layer())(**layer["CONFIG"])
 
     async def scenario():
         channel = await other.new_channel()
