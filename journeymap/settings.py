@@ -116,7 +116,11 @@ elif "postgresql" in DATABASES["default"]["ENGINE"] and not DATABASES["default"]
     }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL and os.environ.get("REDIS_LAYER", "pubsub") == "pubsub":
+# The queue layer is the default: it keeps a group's messages for a minute, so a socket that
+# joins a group just as an event is sent still gets it (DESIGN.md: join the group before reading
+# the log). Pub/sub is the opt-in (REDIS_LAYER=pubsub), faster in noisy measurements but with no
+# such guarantee (docs/benchmarks.md, round 2).
+if REDIS_URL and os.environ.get("REDIS_LAYER", "core") == "pubsub":
     # Redis pub/sub (docs/benchmarks.md, round 2): a group message reaches each process once,
     # and the process hands it to its own sockets, instead of one queued message per socket,
     # each fetched by its own round trip on the event loop. Pub/sub ignores Redis's database
@@ -132,7 +136,7 @@ if REDIS_URL and os.environ.get("REDIS_LAYER", "pubsub") == "pubsub":
             },
         }
     }
-elif REDIS_URL:  # REDIS_LAYER=core: channels-redis's queue layer
+elif REDIS_URL:  # channels-redis's queue layer (REDIS_LAYER unset or core)
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
