@@ -49,7 +49,7 @@ from maps.models import (
     VoteDot,
     Zone,
 )
-from maps.selectors import emotion_line, lane_label
+from maps.selectors import emotion_line, lane_label, pain_rank
 
 FORMAT = "journeymap"
 VERSION = 1
@@ -789,15 +789,7 @@ def _plain(number: Decimal) -> str:
 
 def _rank_pains(board: ReadableMap) -> list[Sticky]:
     """Pain points by votes, then severity, then reach (a share counts before a count)."""
-    return sorted(
-        board.in_lane("pains"),
-        key=lambda n: (
-            -board.dots[n.pk],
-            -(n.severity or 0),
-            -(n.reach_share if n.reach_share is not None else -1),
-            -(n.reach_count if n.reach_count is not None else -1),
-        ),
-    )
+    return sorted(board.in_lane("pains"), key=lambda note: pain_rank(note, board.dots[note.pk]))
 
 
 def export_markdown(journey_map: JourneyMap) -> str:

@@ -270,11 +270,15 @@ def public_name(name: str, username: str = "") -> str:
     return name
 
 
-def _rank_key(ranked: RankedNote) -> tuple[float, ...]:
-    note = ranked.note
+def pain_rank(note: Sticky, votes: int) -> tuple[float, ...]:
+    """How pain points are ranked everywhere: dots, then severity, then reach (a share first)."""
     share = float(note.reach_share) if note.reach_share is not None else -1.0
     count = note.reach_count if note.reach_count is not None else -1
-    return (-ranked.votes, -(note.severity or 0), -share, -count)
+    return (-votes, -(note.severity or 0), -share, -count)
+
+
+def _rank_key(ranked: RankedNote) -> tuple[float, ...]:
+    return pain_rank(ranked.note, ranked.votes)
 
 
 def map_summary(*, journey_map: JourneyMap, people: Sequence[Person] = ()) -> dict[str, Any]:
