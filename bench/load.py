@@ -150,6 +150,70 @@ def cells_in(html: str) -> View:
     }
 
 
+# What an event does to the board, as htmx applies it in the browser: whole cells drawn again,
+# or one note (maps.services.NoteSwap) replaced in place, deleted, put before another note or
+# at the end of a cell.
+SWAP = re.compile(
+    r'(?P<cell><td id="cell-(?P<cs>\d+)-(?P<cl>\d+)".*?</td>)'
+    r'|<li id="sticky-(?P<gone>\d+)" hx-swap-oob="delete"></li>'
+    r'|<ol hx-swap-oob="(?:beforebegin:#sticky-(?P<before>\d+)'
+    r'|beforeend:#cell-(?P<es>\d+)-(?P<el>\d+) > \.notes)">'
+    r"(?P<put>.*?)</ol>"
+    r'|(?P<note><li id="sticky-(?P<same>\d+)"[^>]*hx-swap-oob="true".*?</li>)',
+    re.S,
+)
+Change = tuple[str, Any, Any]  # (what, where, with what)
+
+
+def changes_in(html: str) -> list[Change]:
+    changes: list[Change] = []
+    for m in SWAP.finditer(html):
+        if m["cell"]:
+            changes.append(
+                ("cell", (int(m["cs"]), int(m["cl"])), cells_in(m["cell"])[(int(m["cs"]), int(m["cl"]))])
+            )
+        elif m["gone"]:
+            changes.append(("delete", int(m["gone"]), None))
+        elif m["put"] is not None:
+            note = NOTE.search(m["put"])
+            where = int(m["before"]) if m["before"] else (int(m["es"]), int(m["el"]))
+            changes.append(("insert", where, (int(note[1]), note[2].strip())))
+        else:
+            note = NOTE.search(m["note"])
+            changes.append(("replace", int(m["same"]), (int(note[1]), note[2].strip())))
+    return changes
+
+
+def apply(view: View, changes: list[Change]) -> None:
+    """Apply an event's changes to a socket's view, as the browser would (a missing target: no-op)."""
+
+    def find(note_id: int) -> tuple[Cell, int] | None:
+        for cell, notes in view.items():
+            for i, (pk, _text) in enumerate(notes):
+                if pk == note_id:
+                    return cell, i
+        return None
+
+    for what, where, value in changes:
+        if what == "cell":
+            view[where] = list(value)
+        elif what == "delete" or what == "replace":
+            found = find(where)
+            if found is not None:
+                cell, i = found
+                if what == "delete":
+                    del view[cell][i]
+                else:
+                    view[cell][i] = value
+        elif isinstance(where, tuple):
+            if where in view:
+                view[where].append(value)
+        else:
+            found = find(where)
+            if found is not None:
+                view[found[0]].insert(found[1], value)
+
+
 # -- the load ---------------------------------------------------------------------------------
 
 
@@ -273,11 +337,10 @@ class Socket:
 
     def learn(self, op_id: str, html: str) -> None:
         text = self.creating.pop(op_id)
-        for notes in cells_in(html).values():
-            for note_id, note_text in notes:
-                if note_text == text:
-                    self.mine.append(note_id)
-                    return
+        for note in NOTE.finditer(html):
+            if note[2].strip() == text:
+                self.mine.append(int(note[1]))
+                return
 
     def frame(self, op_id: str) -> tuple[str, dict[str, Any]]:
         room = self.run.rooms[self.room]
@@ -455,15 +518,15 @@ def summarise(run: Run) -> dict[str, Any]:
     return result
 
 
-def fold(run: Run, socket: Socket, parsed: dict[tuple[int, int], View]) -> View:
+def fold(run: Run, socket: Socket, parsed: dict[tuple[int, int], list[Change]]) -> View:
     view = {cell: list(notes) for cell, notes in socket.snapshot.items()}
     for seq in sorted({seq for seq, _op, _at in socket.arrivals if seq is not None}):
         if seq <= socket.snapshot_seq:
             continue
         key = (socket.room, seq)
         if key not in parsed:
-            parsed[key] = cells_in(json.loads(run.texts[socket.room][seq])["html"])
-        view.update(parsed[key])
+            parsed[key] = changes_in(json.loads(run.texts[socket.room][seq])["html"])
+        apply(view, parsed[key])
     return {cell: notes for cell, notes in view.items() if notes}
 
 
@@ -483,7 +546,7 @@ def database_views(rooms: list[Room]) -> list[View]:
 def check_log_and_views(run: Run) -> dict[str, Any]:
     """Every numbered event after its snapshot reached each socket once; every view = the DB."""
     db = database_views(run.rooms)
-    parsed: dict[tuple[int, int], View] = {}
+    parsed: dict[tuple[int, int], list[Change]] = {}
     seq_lost = seq_duplicated = out_of_order = views_differ = 0
     for s in run.sockets:
         seqs = [seq for seq, _op, _at in s.arrivals if seq is not None and seq > s.snapshot_seq]

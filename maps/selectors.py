@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Prefetch, Q
 from django.utils.translation import ngettext_lazy
 
 from maps import emotion, layout
@@ -68,7 +68,7 @@ def board(
     notes = (
         Sticky.objects.filter(journey_map=journey_map, deleted_at=None)
         .select_related("author")
-        .prefetch_related("links")
+        .prefetch_related(Prefetch("links", queryset=Sticky.objects.order_by("pk")))
         .order_by("position", "pk")
     )
     if cells is not None:

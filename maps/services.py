@@ -6,6 +6,7 @@ do what, and broadcasts the returned `Change` after commit.
 
 from __future__ import annotations
 
+import copy
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,6 +65,22 @@ class MapRefused(Exception):
         self.code = code
 
 
+@dataclass(frozen=True)
+class NoteSwap:
+    """A change to one note that everyone may see, drawn without redrawing its cell.
+
+    The room applies it as it stands (docs/protocol.md, "Events"): "replace" the note where it
+    is, "append" it to the end of its cell, or "move" it: out of where it was, and in before
+    the note `before` (None: at the end of its new cell). Only for a note nobody has hidden
+    from anyone, beside notes nobody has hidden: otherwise what each viewer has differs, and
+    the cells are drawn again as each may see them.
+    """
+
+    kind: str
+    sticky: Sticky
+    before: int | None = None
+
+
 @dataclass
 class Change:
     """What a write changed, so the caller re-renders just that."""
@@ -76,6 +93,7 @@ class Change:
     vote: bool = False
     insights: bool = False
     sticky: Sticky | None = None
+    swap: NoteSwap | None = None  # the change, when one note says it all (NoteSwap)
 
 
 def _log(
@@ -107,10 +125,17 @@ def map_create(*, owner: AbstractBaseUser, title: str, kind: str = MapKind.CURRE
 # -- sticky notes ------------------------------------------------------------------------
 
 
-def _renumber(stickies: list[Sticky]) -> None:
+def _renumbered(stickies: list[Sticky]) -> list[Sticky]:
+    """Number the notes of a cell 0, 1, 2… in this order; return those whose number changed."""
+    moved = [sticky for position, sticky in enumerate(stickies) if sticky.position != position]
     for position, sticky in enumerate(stickies):
         sticky.position = position
-    Sticky.objects.bulk_update(stickies, ["position"])
+    return moved
+
+
+def _renumber(stickies: list[Sticky]) -> None:
+    if moved := _renumbered(stickies):
+        Sticky.objects.bulk_update(moved, ["position"])
 
 
 def _cell_notes(
@@ -124,23 +149,55 @@ def _cell_notes(
     return list(notes.order_by("position", "pk"))
 
 
-def _alive(sticky: Sticky) -> Sticky:
-    """The note as saved now; a deleted one is gone (a delete beats a concurrent edit)."""
-    fresh = Sticky.objects.select_for_update().filter(pk=sticky.pk).first()
+def _alive(sticky: Sticky, *, drawn: bool = False) -> Sticky:
+    """The note as saved now, locked; a deleted one is gone (a delete beats a concurrent edit).
+
+    `drawn`: with what drawing it takes (its author, its links ordered as the board has them).
+    """
+    notes = Sticky.objects.select_for_update(of=("self",))
+    if drawn:
+        notes = notes.select_related("author").prefetch_related(
+            Prefetch("links", queryset=Sticky.objects.order_by("pk"))
+        )
+    fresh = notes.filter(pk=sticky.pk).first()
     if fresh is None or fresh.deleted_at is not None:
         raise MapRefused(_("Someone deleted this note."), code="gone")
     return fresh
 
 
-def _save_alive(sticky: Sticky, **values: Any) -> Sticky:
+def _drawn(sticky: Sticky, links: list[int]) -> Sticky:
+    """A copy of the note to draw, with its links as if prefetched (by id, as
+    `maps.selectors.board` orders them); the caller's note still reads its links afresh."""
+    linked = Sticky.objects.none()
+    linked._result_cache = [Sticky(pk=pk) for pk in sorted(links)]
+    linked._prefetch_done = True
+    drawn = copy.copy(sticky)
+    drawn._prefetched_objects_cache = {"links": linked}
+    return drawn
+
+
+def _save_alive(sticky: Sticky, **values: Any) -> tuple[Sticky, list[int]]:
     """Save these fields of a note unless it is deleted (a delete beats an edit), in one
-    statement that also says which cell the note is in now (it may have just moved)."""
+    statement that also returns the note as it is now (it may have just moved, or changed
+    in other fields), its author's names and its links: all the room needs to draw it."""
     values["updated_at"] = timezone.now()
     fields = [Sticky._meta.get_field(name) for name in values]
     quote = connection.ops.quote_name
+    table = quote(Sticky._meta.db_table)
+    columns = list(Sticky._meta.concrete_fields)
+    user = get_user_model()
+    through = Sticky.links.through
+    joined = (
+        "string_agg(CAST(to_sticky_id AS text), ' ')"
+        if connection.vendor == "postgresql"
+        else "group_concat(to_sticky_id, ' ')"
+    )
     sql = (
-        f"UPDATE {quote(Sticky._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
-        "WHERE id = %s AND deleted_at IS NULL RETURNING stage_id, lane_id"
+        f"UPDATE {table} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+        f"WHERE id = %s AND deleted_at IS NULL RETURNING {', '.join(quote(f.column) for f in columns)}, "
+        f"(SELECT first_name FROM {quote(user._meta.db_table)} WHERE id = author_id), "
+        f"(SELECT {quote(user.USERNAME_FIELD)} FROM {quote(user._meta.db_table)} WHERE id = author_id), "
+        f"(SELECT {joined} FROM {quote(through._meta.db_table)} WHERE from_sticky_id = {table}.id)"
     )
     params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
     with connection.cursor() as cursor:
@@ -148,9 +205,35 @@ def _save_alive(sticky: Sticky, **values: Any) -> Sticky:
         row = cursor.fetchone()
     if row is None:
         raise MapRefused(_("Someone deleted this note."), code="gone")
-    for name, value in values.items():
-        setattr(sticky, name, value)
-    sticky.stage_id, sticky.lane_id = row
+    *saved, first_name, username, links = row
+    for f, value in zip(columns, saved, strict=True):
+        col = f.get_col(Sticky._meta.db_table)  # converted as a query's column would be
+        for converter in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            value = converter(value, col, connection)
+        setattr(sticky, f.attname, value)
+    sticky.author = (
+        user(pk=sticky.author_id, first_name=first_name or "", **{user.USERNAME_FIELD: username})
+        if sticky.author_id
+        else None
+    )
+    return sticky, [int(pk) for pk in (links or "").split()]
+
+
+def _insert(sticky: Sticky) -> Sticky:
+    """INSERT the note at the end of its cell: its position is taken in the same statement."""
+    quote = connection.ops.quote_name
+    table = quote(Sticky._meta.db_table)
+    fields = [f for f in Sticky._meta.concrete_fields if not f.primary_key and f.name != "position"]
+    values = [f.get_db_prep_save(f.pre_save(sticky, add=True), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}, position) "
+        f"SELECT {', '.join(['%s'] * len(fields))}, COALESCE(MAX(position) + 1, 0) FROM {table} "
+        "WHERE stage_id = %s AND lane_id = %s AND deleted_at IS NULL RETURNING id, position"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, sticky.stage_id, sticky.lane_id])
+        sticky.pk, sticky.position = cursor.fetchone()
+    sticky._state.adding, sticky._state.db = False, connection.alias
     return sticky
 
 
@@ -167,8 +250,7 @@ def sticky_create(
     op_id: str | None = None,
     **style: Any,
 ) -> Change:
-    last = Sticky.objects.filter(stage=stage, lane=lane, deleted_at=None).aggregate(m=Max("position"))["m"]
-    sticky = Sticky.objects.create(
+    sticky = Sticky(
         journey_map=journey_map,
         stage=stage,
         lane=lane,
@@ -176,9 +258,9 @@ def sticky_create(
         colour=colour,
         author=author,
         hidden=hidden,
-        position=0 if last is None else last + 1,
         **{k: v for k, v in style.items() if k in STYLE_FIELDS},
     )
+    _insert(sticky)
     event = _log(
         journey_map,
         author,
@@ -186,16 +268,23 @@ def sticky_create(
         op_id,
         {"sticky": sticky.pk, "stage": stage.pk, "lane": lane.pk, "hidden": hidden},
     )
-    return Change(event, cells={(stage.pk, lane.pk)}, sticky=sticky)
+    swap = None if hidden else NoteSwap("append", _drawn(sticky, []))
+    return Change(event, cells={(stage.pk, lane.pk)}, sticky=sticky, swap=swap)
+
+
+def _changed(event: MapEvent, sticky: Sticky, links: list[int]) -> Change:
+    """A note changed in place: everyone who sees it gets it drawn anew where it is."""
+    swap = None if sticky.hidden else NoteSwap("replace", _drawn(sticky, links))
+    return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky, swap=swap)
 
 
 @transaction.atomic
 def sticky_edit(
     *, journey_map: JourneyMap, author: AbstractBaseUser, sticky: Sticky, text: str, op_id: str | None = None
 ) -> Change:
-    sticky = _save_alive(sticky, text=text)
+    sticky, links = _save_alive(sticky, text=text)
     event = _log(journey_map, author, "sticky.edit", op_id, {"sticky": sticky.pk})
-    return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky)
+    return _changed(event, sticky, links)
 
 
 @transaction.atomic
@@ -209,9 +298,9 @@ def sticky_style(
 ) -> Change:
     """Colour, marks, evidence and channel; only the fields given change (last write wins per field)."""
     changed = [k for k in STYLE_FIELDS if k in style]
-    sticky = _save_alive(sticky, **{k: style[k] for k in changed})
+    sticky, links = _save_alive(sticky, **{k: style[k] for k in changed})
     event = _log(journey_map, author, "sticky.style", op_id, {"sticky": sticky.pk, "fields": changed})
-    return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky)
+    return _changed(event, sticky, links)
 
 
 @transaction.atomic
@@ -226,15 +315,23 @@ def sticky_move(
     op_id: str | None = None,
 ) -> Change:
     """Put a note at `position` (0 = first) in a cell, its own or another."""
-    sticky = _alive(sticky)
+    sticky = _alive(sticky, drawn=True)
     source = (sticky.stage_id, sticky.lane_id)
-    if source != (stage.pk, lane.pk):
-        _renumber(_cell_notes(journey_map, *source, exclude=sticky.pk))
-    target = _cell_notes(journey_map, stage.pk, lane.pk, exclude=sticky.pk)
-    sticky.stage, sticky.lane = stage, lane
-    sticky.save(update_fields=["stage", "lane", "updated_at"])
-    target.insert(max(0, min(position, len(target))), sticky)
-    _renumber(target)
+    # Both cells' notes in one read, and every changed row (the note, and the notes whose
+    # number changed in either cell) in one UPDATE.
+    both = Sticky.objects.filter(
+        Q(stage_id=source[0], lane_id=source[1]) | Q(stage_id=stage.pk, lane_id=lane.pk),
+        journey_map=journey_map,
+        deleted_at=None,
+    ).exclude(pk=sticky.pk)
+    target, left = [], []
+    for note in both.order_by("position", "pk"):
+        (target if (note.stage_id, note.lane_id) == (stage.pk, lane.pk) else left).append(note)
+    sticky.stage, sticky.lane, sticky.updated_at = stage, lane, timezone.now()
+    at = max(0, min(position, len(target)))
+    target.insert(at, sticky)
+    changed = [note for note in _renumbered(target) + _renumbered(left) if note is not sticky]
+    Sticky.objects.bulk_update([sticky, *changed], ["stage", "lane", "position", "updated_at"])
     event = _log(
         journey_map,
         author,
@@ -242,7 +339,10 @@ def sticky_move(
         op_id,
         {"sticky": sticky.pk, "stage": stage.pk, "lane": lane.pk, "position": position, "from": list(source)},
     )
-    return Change(event, cells={source, (stage.pk, lane.pk)}, sticky=sticky)
+    swap = None
+    if not any(note.hidden for note in target):
+        swap = NoteSwap("move", sticky, before=target[at + 1].pk if at + 1 < len(target) else None)
+    return Change(event, cells={source, (stage.pk, lane.pk)}, sticky=sticky, swap=swap)
 
 
 @transaction.atomic

@@ -177,6 +177,8 @@ class Event:
     cells: tuple[Cell, ...] = ()
     journey_map: Any = None  # the map, when the change had it already: not read again
     extra: dict[str, Any] = field(default_factory=dict)
+    # One note changed (maps.services.NoteSwap), drawn from what the op has: nothing is read.
+    swaps: tuple[Any, ...] = ()
 
 
 Message = tuple[str, dict[str, Any]]  # (group, channel layer message)
@@ -189,6 +191,11 @@ def messages(event: Event) -> list[Message]:
     hidden by private writing never leave the server in the common render: their authors get
     a render of their own, and skip the common one.
     """
+    if event.swaps and not event.parts and not event.cells:
+        return [
+            (group_name(event.workshop_id, language), {"type": "room.event", "text": text, **event.extra})
+            for language, text in swap_texts(event)
+        ]
     common = load(
         workshop_id=event.workshop_id, parts=event.parts, cells=event.cells, journey_map=event.journey_map
     )
@@ -213,6 +220,21 @@ def messages(event: Event) -> list[Message]:
             if user_id is None:
                 message["except"] = private
             out.append((name(event.workshop_id, language=language), message))
+    return out
+
+
+def swap_texts(event: Event) -> list[tuple[str, str]]:
+    """(language, frame) of an event that one note says all of: everyone sees the same note."""
+    out = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            html = "".join(
+                render_to_string("maps/board.html#swap", {"swap": swap, "note": swap.sticky})
+                for swap in event.swaps
+            )
+        out.append(
+            (language, json.dumps({"type": "event", "seq": event.seq, "op_id": event.op_id, "html": html}))
+        )
     return out
 
 
@@ -244,6 +266,7 @@ def publish(
     parts: tuple[str, ...] = (),
     cells: Iterable[Cell] = (),
     journey_map: Any = None,
+    swaps: tuple[Any, ...] = (),
     **extra: Any,
 ) -> None:
     """Send one event to everyone in the workshop (call after commit).
@@ -251,7 +274,7 @@ def publish(
     Inside `deferred` the event is handed to the caller; elsewhere (a view, a command) it is
     rendered and sent now.
     """
-    event = Event(workshop_id, seq, op_id, tuple(parts), tuple(cells), journey_map, extra)
+    event = Event(workshop_id, seq, op_id, tuple(parts), tuple(cells), journey_map, extra, tuple(swaps))
     pending = _pending.get()
     if pending is not None:
         pending.append(event)

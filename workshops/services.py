@@ -435,7 +435,6 @@ def _require_writer(workshop: Workshop, by: Participant) -> None:
         raise Refused(_("The facilitator has locked the board for now."), code="locked")
 
 
-@transaction.atomic
 def map_change(
     *,
     workshop: Workshop,
@@ -450,6 +449,10 @@ def map_change(
 
     `workshop` is as read for this op (its switches decide): `ops.perform`'s callers read it
     with the sender's place, so it is not read again here.
+
+    Not atomic itself: it only checks, then runs one write that is (`change`), so on the live
+    path that write is the transaction, with no savepoint (two round trips) around it. Called
+    inside a caller's transaction, the broadcast still waits for that transaction's commit.
     """
     if facilitator_only:
         _require_facilitator(by)
@@ -474,9 +477,19 @@ def map_change(
         parts += live.INSIGHTS
     cells = sorted(result.cells)
     journey_map = workshop.journey_map
+    # One note says it all (maps.services.NoteSwap): it is drawn alone, and its cells not read.
+    swaps = (result.swap,) if result.swap is not None and not parts else ()
+    if swaps:
+        cells = []
     transaction.on_commit(
         lambda: live.publish(
-            workshop_id=workshop_id, seq=seq, op_id=op_id, parts=parts, cells=cells, journey_map=journey_map
+            workshop_id=workshop_id,
+            seq=seq,
+            op_id=op_id,
+            parts=parts,
+            cells=cells,
+            swaps=swaps,
+            journey_map=journey_map,
         )
     )
     return Applied(seq=seq)

@@ -60,10 +60,9 @@ def note(member: Participant, grid, django_capture_on_commit_callbacks) -> Stick
     return Sticky.objects.get()
 
 
-# The broadcast of one note op, whichever: the map's stages, its lanes, the cell's notes with
-# their authors, their links (prefetch). Read once, drawn in both languages; the map itself
-# comes with the op, and who has hidden notes is seen in the notes read.
-PUBLISH = 4
+# The broadcast of a visible note's create, edit or move: the note alone, drawn from what the
+# op read and wrote (maps.services.NoteSwap), once per language; nothing is read.
+PUBLISH = 0
 # Every op starts by reading the sender's place with the workshop, its map and the user
 # (roles may change while a socket is open); a retry is looked up only if the op fails.
 CONSUMER = 1
@@ -75,8 +74,8 @@ LOG = 1 if connection.vendor == "postgresql" else 2
 def test_sticky_create(member, grid, note, django_capture_on_commit_callbacks):
     data = {"stage": grid["stages"][0], "lane": grid["lanes"][0], "text": "Second"}
     op, publish = run(member, "sticky.create", data, "c2", django_capture_on_commit_callbacks)
-    # form: stage, lane. service: MAX(position) in the cell; INSERT sticky.
-    assert len(op) == CONSUMER + 2 + 2 + LOG, "\n".join(op)
+    # form: stage, lane. service: INSERT sticky, its position taken in the same statement.
+    assert len(op) == CONSUMER + 2 + 1 + LOG, "\n".join(op)
     assert len(publish) == PUBLISH, "\n".join(publish)
 
 
@@ -84,7 +83,8 @@ def test_sticky_edit(member, note, django_capture_on_commit_callbacks):
     op, publish = run(
         member, "sticky.edit", {"sticky": note.pk, "text": "Edited"}, "e1", django_capture_on_commit_callbacks
     )
-    # form: the sticky. service: UPDATE … WHERE not deleted RETURNING its cell.
+    # form: the sticky. service: UPDATE … WHERE not deleted RETURNING the note, its author's
+    # names and its links (all its drawing needs).
     assert len(op) == CONSUMER + 1 + 1 + LOG, "\n".join(op)
     assert len(publish) == PUBLISH, "\n".join(publish)
 
@@ -92,11 +92,9 @@ def test_sticky_edit(member, note, django_capture_on_commit_callbacks):
 def test_sticky_move(member, grid, note, django_capture_on_commit_callbacks):
     data = {"sticky": note.pk, "stage": grid["stages"][1], "lane": grid["lanes"][1], "position": 0}
     op, publish = run(member, "sticky.move", data, "m1", django_capture_on_commit_callbacks)
-    # form: sticky, stage, lane. service: the note again, locked (_alive); the notes of the
-    # source cell (renumbered; no UPDATE when it is left empty); the notes of the target cell;
-    # UPDATE sticky (cell); UPDATE positions (one CASE statement).
-    assert len(op) == CONSUMER + 3 + 5 + LOG, "\n".join(op)
-    # Two cells, still one notes query.
+    # form: sticky, stage, lane. service: the note again, locked, with its author (_alive), and
+    # its links (prefetch); both cells' notes in one read; one UPDATE of every changed row.
+    assert len(op) == CONSUMER + 3 + 4 + LOG, "\n".join(op)
     assert len(publish) == PUBLISH, "\n".join(publish)
 
 

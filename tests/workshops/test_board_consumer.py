@@ -43,7 +43,10 @@ async def test_a_member_adds_a_note_and_everyone_sees_it(workshop, grid, facilit
         event = await next_message(ws, "event", op_id="c1")
         assert event["seq"] == ack["seq"]
         assert "Phones the campsite" in event["html"]
-        assert f'id="cell-{grid["stages"][0].pk}-{grid["lanes"]["actions"].pk}"' in event["html"]
+        # One note changed: it alone is drawn, put at the end of its cell (no cell redrawn).
+        cell = f"cell-{grid['stages'][0].pk}-{grid['lanes']['actions'].pk}"
+        assert f'hx-swap-oob="beforeend:#{cell} > .notes"' in event["html"]
+        assert "<td" not in event["html"]
     [note] = await notes()
     assert (note.author_id, note.text) == (member.user_id, "Phones the campsite")
     for ws in (fac, mem, obs):
@@ -64,7 +67,7 @@ async def test_edit_move_style_delete_and_undo_reach_the_others(workshop, grid, 
                 "lane": grid["lanes"]["actions"].pk,
                 "position": 0,
             },
-            f'id="cell-{grid["stages"][1].pk}-',
+            f'hx-swap-oob="beforeend:#cell-{grid["stages"][1].pk}-{grid["lanes"]["actions"].pk} > .notes"',
         ),
         ("sticky.style", {"sticky": note.pk, "colour": "pink", "is_aha": True}, "colour-pink"),
         ("sticky.delete", {"sticky": note.pk}, f'id="cell-{grid["stages"][1].pk}-'),

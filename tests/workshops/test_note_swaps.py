@@ -1,0 +1,141 @@
+"""One note's change is drawn alone (maps.services.NoteSwap), and draws exactly what the board does.
+
+The live path sends a created, edited, restyled or moved note by itself instead of redrawing
+its cells (issue 4). These tests hold the two drawings together: the note in the swap must be
+the note as the board draws it, and the swap must fall back to whole cells whenever viewers
+see different things (private writing).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from maps import services
+from maps.models import Sticky
+from workshops import live
+
+pytestmark = pytest.mark.django_db
+
+LI = re.compile(r'<li id="sticky-(\d+)".*?</li>', re.S)
+
+
+@pytest.fixture
+def places(workshop) -> dict[str, Any]:
+    journey_map = workshop.journey_map
+    stages = list(journey_map.stages.all())
+    lanes = {lane.key: lane for lane in journey_map.lanes.all()}
+    return {"map": journey_map, "stages": stages, "lanes": lanes}
+
+
+def add(places, author, text, stage=0, lane="pains", **kw) -> services.Change:
+    return services.sticky_create(
+        journey_map=places["map"],
+        author=author,
+        stage=places["stages"][stage],
+        lane=places["lanes"][lane],
+        text=text,
+        **kw,
+    )
+
+
+def note_in_board(workshop, sticky: Sticky) -> str:
+    """The note as the board draws it, in its cell."""
+    html = live.render(workshop_id=workshop.pk, cells=[(sticky.stage_id, sticky.lane_id)])
+    return next(m[0] for m in LI.finditer(html) if int(m[1]) == sticky.pk)
+
+
+def note_in_swap(workshop, change: services.Change) -> str:
+    event = live.Event(workshop.pk, change.event.seq, None, swaps=(change.swap,))
+    [(_group, message), *_] = live.messages(event)
+    html = message["text"]
+    import json
+
+    html = json.loads(html)["html"]
+    li = next(m[0] for m in LI.finditer(html) if 'hx-swap-oob="delete"' not in m[0])
+    return li.replace(' hx-swap-oob="true"', "")
+
+
+def test_an_edited_note_is_drawn_as_the_board_draws_it(workshop, member, places):
+    user = member.user
+    action = add(places, user, "Pays by transfer", lane="actions").sticky
+    pain = add(places, user, "No confirmation", severity=3, reach_share="12.5", owner="Ana").sticky
+    services.sticky_link(journey_map=places["map"], author=user, sticky=pain, to=action, linked=True)
+    change = services.sticky_style(
+        journey_map=places["map"], author=user, sticky=pain, is_aha=True, channel="email", evidence="research"
+    )
+    change = services.sticky_edit(
+        journey_map=places["map"], author=user, sticky=change.sticky, text="None <sent>"
+    )
+    assert change.swap.kind == "replace"
+    with translation.override("en"):
+        assert note_in_swap(workshop, change) == note_in_board(workshop, change.sticky)
+    assert "None &lt;sent&gt;" in note_in_board(workshop, change.sticky)
+    # The caller's note still reads its links from the database, not from the drawing.
+    assert list(change.sticky.links.all()) == [action]
+
+
+def test_a_new_note_goes_to_the_end_of_its_cell(workshop, member, places):
+    add(places, member.user, "First")
+    change = add(places, member.user, "Second")
+    assert (change.swap.kind, change.sticky.position) == ("append", 1)
+    assert note_in_swap(workshop, change) == note_in_board(workshop, change.sticky)
+
+
+def test_a_moved_note_goes_before_the_note_that_follows_it(workshop, member, places):
+    user = member.user
+    first, second = add(places, user, "First").sticky, add(places, user, "Second").sticky
+    mover = add(places, user, "Mover", stage=1).sticky
+    change = services.sticky_move(
+        journey_map=places["map"],
+        author=user,
+        sticky=mover,
+        stage=places["stages"][0],
+        lane=places["lanes"]["pains"],
+        position=1,
+    )
+    assert (change.swap.kind, change.swap.before) == ("move", second.pk)
+    assert note_in_swap(workshop, change) == note_in_board(workshop, Sticky.objects.get(pk=mover.pk))
+    order = Sticky.objects.filter(stage=places["stages"][0], lane=places["lanes"]["pains"]).order_by(
+        "position"
+    )
+    assert [n.pk for n in order] == [first.pk, mover.pk, second.pk]
+
+
+def test_hidden_notes_are_never_swapped_alone(workshop, member, member2, places):
+    hidden = add(places, member2.user, "Secret", hidden=True)
+    assert hidden.swap is None  # drawn per viewer, as cells
+    edited = services.sticky_edit(
+        journey_map=places["map"], author=member2.user, sticky=hidden.sticky, text="S"
+    )
+    assert edited.swap is None
+    # A visible note moved beside a hidden one: who sees what differs, so its cells are drawn.
+    note = add(places, member.user, "Open", stage=1).sticky
+    moved = services.sticky_move(
+        journey_map=places["map"],
+        author=member.user,
+        sticky=note,
+        stage=places["stages"][0],
+        lane=places["lanes"]["pains"],
+        position=0,
+    )
+    assert moved.swap is None
+
+
+def test_the_room_gets_one_note_not_its_cell(workshop, member, places):
+    """Drawn from what the op has: rendering the broadcast reads nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    change = add(places, member.user, "Quick")
+    event = live.Event(workshop.pk, change.event.seq, "op", swaps=(change.swap,))
+    with CaptureQueriesContext(connection) as queries:
+        sent = live.messages(event)
+    assert len(queries) == 0
+    assert [group for group, _message in sent] == [
+        live.group_name(workshop.pk, "en"),
+        live.group_name(workshop.pk, "zh-hans"),
+    ]
