@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from maps import events
-from workshops import live, ops, services
+from workshops import live, ops, selectors, services
 from workshops.models import Participant
 from workshops.services import Refused
 
@@ -213,11 +213,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     def _perform(self, name: str, data: dict[str, Any], op_id: str | None) -> tuple[int, list[live.Event]]:
         # Roles can change while a socket is open: every op reads the sender's place afresh.
         assert self.participant is not None
-        by = (
-            Participant.objects.select_related("workshop__journey_map", "user")
-            .filter(pk=self.participant.pk)
-            .first()
-        )
+        by = selectors.place(participant_id=self.participant.pk)
         if by is None:
             raise Refused(_("You are no longer in this workshop."), code="removed")
         with live.deferred() as broadcasts:
@@ -230,7 +226,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 if first is None:
                     raise
                 return first.seq, []
-        return seq, broadcasts
+        # Committed: a note's change is drawn here, not handed to yet another thread.
+        return seq, live.predraw(broadcasts)
 
     async def heartbeat(self, client_time: Any) -> None:
         assert self.participant is not None

@@ -7,11 +7,12 @@ language, and once more only for people whose private notes are in it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -166,6 +167,9 @@ def render(
     return draw(load(workshop_id=workshop_id, parts=parts, cells=cells, viewer_id=viewer_id), parts)
 
 
+Message = tuple[str, dict[str, Any]]  # (group, channel layer message)
+
+
 @dataclass(frozen=True)
 class Event:
     """One logged change to broadcast: what it changed on the page, under its seq."""
@@ -179,9 +183,7 @@ class Event:
     extra: dict[str, Any] = field(default_factory=dict)
     # One note changed (maps.services.NoteSwap), drawn from what the op has: nothing is read.
     swaps: tuple[Any, ...] = ()
-
-
-Message = tuple[str, dict[str, Any]]  # (group, channel layer message)
+    drawn: tuple[Message, ...] | None = None  # `messages(self)`, when drawn already (`predraw`)
 
 
 def messages(event: Event) -> list[Message]:
@@ -191,7 +193,7 @@ def messages(event: Event) -> list[Message]:
     hidden by private writing never leave the server in the common render: their authors get
     a render of their own, and skip the common one.
     """
-    if event.swaps and not event.parts and not event.cells:
+    if is_swap(event):
         return [
             (group_name(event.workshop_id, language), {"type": "room.event", "text": text, **event.extra})
             for language, text in swap_texts(event)
@@ -284,13 +286,24 @@ def publish(
         group_send(group, message)
 
 
+def predraw(events: Iterable[Event]) -> list[Event]:
+    """Draw now the events whose drawing reads nothing (one note's change), so that the
+    thread that made them draws them too, instead of handing them to another."""
+    return [replace(event, drawn=tuple(messages(event))) if is_swap(event) else event for event in events]
+
+
+def is_swap(event: Event) -> bool:
+    return bool(event.swaps) and not event.parts and not event.cells
+
+
 async def send(events: Iterable[Event]) -> None:
-    """Render events off the database thread, and send them from the event loop."""
+    """Render events off the database thread (unless drawn already), and send them from the
+    event loop: an event's groups (one per language, and private variants) at once."""
     layer = get_channel_layer()
     render_all = database_sync_to_async(messages, thread_sensitive=False)
     for event in events:
-        for group, message in await render_all(event):
-            await layer.group_send(group, message)
+        drawn = event.drawn if event.drawn is not None else await render_all(event)
+        await asyncio.gather(*(layer.group_send(group, message) for group, message in drawn))
 
 
 def publish_volatile(*, workshop_id: int, message: dict[str, Any]) -> None:

@@ -139,3 +139,33 @@ def test_the_room_gets_one_note_not_its_cell(workshop, member, places):
         live.group_name(workshop.pk, "en"),
         live.group_name(workshop.pk, "zh-hans"),
     ]
+
+
+def test_the_senders_place_reads_what_the_orm_reads(workshop, member):
+    """`selectors.place` (a statement built once) gives the rows select_related gives."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from workshops import selectors
+    from workshops.models import Participant, Workshop
+
+    Workshop.objects.filter(pk=workshop.pk).update(
+        timer_remaining=timedelta(minutes=7, seconds=3), timer_deadline=timezone.now(), private_writing=True
+    )
+    orm = Participant.objects.select_related("workshop__journey_map", "user").get(pk=member.pk)
+    with CaptureQueriesContext(connection) as queries:
+        fast = selectors.place(participant_id=member.pk)
+    assert len(queries) == 1
+    for a, b in [
+        (orm, fast),
+        (orm.workshop, fast.workshop),
+        (orm.workshop.journey_map, fast.workshop.journey_map),
+        (orm.user, fast.user),
+    ]:
+        fields = [f.attname for f in type(a)._meta.concrete_fields]
+        assert [getattr(b, f) for f in fields] == [getattr(a, f) for f in fields]
+    assert fast.workshop.time_left(timezone.now()) <= timedelta(0) or fast.workshop.timer_remaining
+    assert selectors.place(participant_id=10**9) is None
