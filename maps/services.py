@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -149,17 +149,9 @@ def _cell_notes(
     return list(notes.order_by("position", "pk"))
 
 
-def _alive(sticky: Sticky, *, drawn: bool = False) -> Sticky:
-    """The note as saved now, locked; a deleted one is gone (a delete beats a concurrent edit).
-
-    `drawn`: with what drawing it takes (its author, its links ordered as the board has them).
-    """
-    notes = Sticky.objects.select_for_update(of=("self",))
-    if drawn:
-        notes = notes.select_related("author").prefetch_related(
-            Prefetch("links", queryset=Sticky.objects.order_by("pk"))
-        )
-    fresh = notes.filter(pk=sticky.pk).first()
+def _alive(sticky: Sticky) -> Sticky:
+    """The note as saved now, locked; a deleted one is gone (a delete beats a concurrent edit)."""
+    fresh = Sticky.objects.select_for_update().filter(pk=sticky.pk).first()
     if fresh is None or fresh.deleted_at is not None:
         raise MapRefused(_("Someone deleted this note."), code="gone")
     return fresh
@@ -303,6 +295,17 @@ def sticky_style(
     return _changed(event, sticky, links)
 
 
+# PostgreSQL advisory locks of this app: (this class, a map's id).
+MOVES_LOCK = 7301
+
+
+def _one_mover_at_a_time(journey_map: JourneyMap) -> None:
+    """Until commit, no other move (or restore) of this map: they renumber whole cells."""
+    if connection.vendor == "postgresql":  # SQLite has one writer at a time anyway
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [MOVES_LOCK, journey_map.pk])
+
+
 @transaction.atomic
 def sticky_move(
     *,
@@ -314,19 +317,44 @@ def sticky_move(
     position: int,
     op_id: str | None = None,
 ) -> Change:
-    """Put a note at `position` (0 = first) in a cell, its own or another."""
-    sticky = _alive(sticky, drawn=True)
-    source = (sticky.stage_id, sticky.lane_id)
-    # Both cells' notes in one read, and every changed row (the note, and the notes whose
-    # number changed in either cell) in one UPDATE.
-    both = Sticky.objects.filter(
-        Q(stage_id=source[0], lane_id=source[1]) | Q(stage_id=stage.pk, lane_id=lane.pk),
-        journey_map=journey_map,
-        deleted_at=None,
-    ).exclude(pk=sticky.pk)
+    """Put a note at `position` (0 = first) in a cell, its own or another.
+
+    Moves of one map queue for each other (`_one_mover_at_a_time`), then lock the note and
+    the notes of both cells in one statement, in id order: a move locks many rows, and two
+    moves locking them in different orders would deadlock. Edits lock one row, and every
+    write takes the map's row (the log) last, so they cannot close a circle with a move.
+    """
+    target_cell = (stage.pk, lane.pk)
+    _one_mover_at_a_time(journey_map)
+    for _try in range(3):
+        source = (sticky.stage_id, sticky.lane_id)  # as last read; checked once locked
+        rows = list(
+            Sticky.objects.select_for_update(of=("self",))
+            .select_related("author")
+            .filter(
+                Q(pk=sticky.pk)
+                | Q(stage_id=source[0], lane_id=source[1])
+                | Q(stage_id=target_cell[0], lane_id=target_cell[1]),
+                journey_map=journey_map,
+                deleted_at=None,
+            )
+            .order_by("pk")
+        )
+        fresh = next((note for note in rows if note.pk == sticky.pk), None)
+        if fresh is None:
+            raise MapRefused(_("Someone deleted this note."), code="gone")
+        sticky = fresh
+        if (sticky.stage_id, sticky.lane_id) == source:
+            break
+        # Moved by someone else since it was read: lock its new cell instead (rows already
+        # locked stay locked until commit, harmlessly).
+    else:
+        raise MapRefused(_("Others are moving this note; try again."), code="busy")
+    prefetch_related_objects([sticky], Prefetch("links", queryset=Sticky.objects.order_by("pk")))
     target, left = [], []
-    for note in both.order_by("position", "pk"):
-        (target if (note.stage_id, note.lane_id) == (stage.pk, lane.pk) else left).append(note)
+    for note in sorted(rows, key=lambda note: (note.position, note.pk)):
+        if note is not sticky:
+            (target if (note.stage_id, note.lane_id) == target_cell else left).append(note)
     sticky.stage, sticky.lane, sticky.updated_at = stage, lane, timezone.now()
     at = max(0, min(position, len(target)))
     target.insert(at, sticky)
@@ -362,6 +390,7 @@ def sticky_restore(
     *, journey_map: JourneyMap, author: AbstractBaseUser, sticky: Sticky, op_id: str | None = None
 ) -> Change:
     """Undo a delete: the note comes back where it was."""
+    _one_mover_at_a_time(journey_map)
     sticky = Sticky.objects.select_for_update().get(pk=sticky.pk)
     if sticky.deleted_at is None:
         raise MapRefused(_("This note is not deleted."), code="noop")

@@ -71,3 +71,64 @@ def test_a_broadcast_crosses_redis_to_another_process_s_layer(workshop, facilita
         return message
 
     assert async_to_sync(scenario)()["text"] == "hello"
+
+
+@pytest.mark.services
+@NEEDS_SERVICES
+def test_busy_moves_and_edits_in_the_same_cells_never_fail(workshop, member, member2):
+    """Moves lock their cells' notes in id order, so concurrent moves queue, not deadlock;
+    the consumer's retry (a rolled-back deadlock victim runs again) is the last resort."""
+    import random
+
+    from maps.models import Sticky
+    from workshops.consumers import RoomConsumer
+
+    stages = list(workshop.journey_map.stages.values_list("pk", flat=True))[:2]
+    lane = workshop.journey_map.lanes.values_list("pk", flat=True).first()
+    consumers = {}
+    for person in (member, member2):
+        consumers[person.pk] = consumer = RoomConsumer()
+        consumer.participant = person
+        for i in range(4):
+            consumer._perform("sticky.create", {"stage": stages[i % 2], "lane": lane, "text": f"n{i}"}, None)
+    errors: list[BaseException] = []
+
+    def shuffle(person, seed):
+        rnd = random.Random(seed)
+        mine = list(Sticky.objects.filter(author=person.user).values_list("pk", flat=True))
+        try:
+            for i in range(25):
+                note = rnd.choice(mine)
+                if rnd.random() < 0.7:
+                    data = {
+                        "sticky": note,
+                        "stage": rnd.choice(stages),
+                        "lane": lane,
+                        "position": rnd.randrange(5),
+                    }
+                    consumers[person.pk]._perform("sticky.move", data, f"{seed}-{i}")
+                else:
+                    consumers[person.pk]._perform(
+                        "sticky.edit", {"sticky": note, "text": f"e{i}"}, f"{seed}-{i}"
+                    )
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            all_connections.close_all()
+
+    threads = [
+        threading.Thread(target=shuffle, args=(p, seed)) for seed, p in enumerate([member, member2] * 3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    # Every cell is numbered 0, 1, 2… with no gap or twin after all that.
+    for stage in stages:
+        positions = list(
+            Sticky.objects.filter(stage_id=stage, lane_id=lane, deleted_at=None)
+            .order_by("position")
+            .values_list("position", flat=True)
+        )
+        assert positions == list(range(len(positions)))
