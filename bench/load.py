@@ -155,8 +155,7 @@ def cells_in(html: str) -> View:
 # at the end of a cell.
 SWAP = re.compile(
     r'(?P<cell><td id="cell-(?P<cs>\d+)-(?P<cl>\d+)".*?</td>)'
-    r'|<li id="sticky-(?P<gone>\d+)" hx-swap-oob="delete"></li>'
-    r'|<ol hx-swap-oob="(?:beforebegin:#sticky-(?P<before>\d+)'
+    r'|<ol data-put hx-swap-oob="(?:beforebegin:#sticky-(?P<before>\d+)'
     r'|beforeend:#cell-(?P<es>\d+)-(?P<el>\d+) > \.notes)">'
     r"(?P<put>.*?)</ol>"
     r'|(?P<note><li id="sticky-(?P<same>\d+)"[^>]*hx-swap-oob="true".*?</li>)',
@@ -172,8 +171,6 @@ def changes_in(html: str) -> list[Change]:
             changes.append(
                 ("cell", (int(m["cs"]), int(m["cl"])), cells_in(m["cell"])[(int(m["cs"]), int(m["cl"]))])
             )
-        elif m["gone"]:
-            changes.append(("delete", int(m["gone"]), None))
         elif m["put"] is not None:
             note = NOTE.search(m["put"])
             where = int(m["before"]) if m["before"] else (int(m["es"]), int(m["el"]))
@@ -197,21 +194,21 @@ def apply(view: View, changes: list[Change]) -> None:
     for what, where, value in changes:
         if what == "cell":
             view[where] = list(value)
-        elif what == "delete" or what == "replace":
+        elif what == "replace":
             found = find(where)
             if found is not None:
-                cell, i = found
-                if what == "delete":
-                    del view[cell][i]
-                else:
-                    view[cell][i] = value
-        elif isinstance(where, tuple):
-            if where in view:
+                view[found[0]][found[1]] = value
+        else:  # "insert": where it goes must be there; any copy of the note goes first
+            if (where not in view) if isinstance(where, tuple) else (find(where) is None):
+                continue
+            found = find(value[0])
+            if found is not None:
+                del view[found[0]][found[1]]
+            if isinstance(where, tuple):
                 view[where].append(value)
-        else:
-            found = find(where)
-            if found is not None:
-                view[found[0]].insert(found[1], value)
+            else:
+                before = find(where)
+                view[before[0]].insert(before[1], value)
 
 
 # -- the load ---------------------------------------------------------------------------------

@@ -66,8 +66,8 @@ function onDraftKey(event, draft) {
   const text = area.value.trim();
   if (!text) return;
   const cell = document.getElementById(draft.dataset.cell);
-  live.send("sticky.create", { stage: cell.dataset.stage, lane: cell.dataset.lane, text });
-  showPending(cell, text);
+  const id = live.send("sticky.create", { stage: cell.dataset.stage, lane: cell.dataset.lane, text });
+  showPending(cell, text, id);
   area.value = "";
   count(area);
 }
@@ -79,10 +79,12 @@ function closeDraft(draft) {
   $(".add-note", cell)?.focus();
 }
 
-// Shown at once, replaced when the cell comes back from the server with the saved note.
-function showPending(cell, text) {
+// Shown at once; gone when the op is settled (saved: the note itself has come by then, or
+// refused), or when the cell is drawn again.
+function showPending(cell, text, id) {
   const item = document.createElement("li");
   item.className = "sticky pending";
+  item.dataset.op = id;
   item.textContent = text;
   const note = document.createElement("span");
   note.className = "pending-note";
@@ -517,5 +519,8 @@ document.addEventListener("focusin", (event) => {
 // Ops written offline and not yet acked are shown as pending after a reload.
 for (const item of live.pending("sticky.create")) {
   const cell = $(`.cell[data-stage="${item.data.stage}"][data-lane="${item.data.lane}"]`);
-  if (cell) showPending(cell, item.data.text);
+  if (cell) showPending(cell, item.data.text, item.id);
 }
+live.addEventListener("settled", (event) => {
+  for (const item of $$("li.pending[data-op]")) if (item.dataset.op === event.detail.id) item.remove();
+});

@@ -109,6 +109,7 @@ export class LiveRoom extends EventTarget {
   settle(id) {
     this.outbox = this.outbox.filter((item) => item.id !== id);
     this.saveOutbox();
+    this.dispatchEvent(new CustomEvent("settled", { detail: { id } }));
   }
 
   saveOutbox() {
@@ -200,9 +201,29 @@ export class LiveRoom extends EventTarget {
     if (!html) return;
     const open = [...document.querySelectorAll("details[open][id]")].map((d) => d.id);
     const focused = document.activeElement && document.activeElement.id;
-    window.htmx.swap(document.body, html, { swapStyle: "none" });
+    window.htmx.swap(document.body, putNotes(html), { swapStyle: "none" });
     for (const id of open) document.getElementById(id)?.setAttribute("open", "");
     if (focused && document.activeElement === document.body) document.getElementById(focused)?.focus();
     this.dispatchEvent(new Event("updated"));
   }
+}
+
+// A note put into place by an event (docs/protocol.md, "One note"): any copy the page shows
+// goes first, so a note moves, and a snapshot drawn a moment after its seq (which may show
+// the note already) does not end up with it twice. Where its place is not on the page,
+// the page is left as it is.
+function putNotes(html) {
+  if (!html.includes("data-put")) return html;
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  for (const put of template.content.querySelectorAll("[data-put]")) {
+    const value = put.getAttribute("hx-swap-oob");
+    const where = value.slice(value.indexOf(":") + 1);
+    if (!document.querySelector(where)) {
+      put.remove();
+      continue;
+    }
+    for (const note of put.querySelectorAll("li[id]")) document.getElementById(note.id)?.remove();
+  }
+  return template.innerHTML;
 }
