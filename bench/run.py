@@ -125,6 +125,7 @@ def knee(
     step: float,
     duration: float,
     limit: float,
+    servers: int = 1,
 ) -> list[dict[str, Any]]:
     """Raise the total op rate by `step` x until p99 > 100 ms, something is lost, or `limit`."""
     rows, total = [], start
@@ -145,6 +146,8 @@ def knee(
             str(duration),
             "--drain",
             "5",
+            "--servers",
+            str(servers),
             *OPEN_LIMITS,
         ]
         row = load(env, results, *args)
@@ -201,13 +204,14 @@ def ratios(rows: list[dict[str, Any]]) -> str:
 
 def knee_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| backend | target | offered ops/s | persisted ops/s | deliveries/s | p50 ms | p99 ms | missing "
-        "| generator lag p99 ms |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| backend | target | procs | offered ops/s | persisted ops/s | deliveries/s | p50 ms | p99 ms "
+        "| missing | generator lag p99 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['backend']} | {r['target']} | {r['knee_total_rate']:.0f} | {r['ops_per_s']} "
+            f"| {r['backend']} | {r['target']} | {r['servers']} | {r['knee_total_rate']:.0f} "
+            f"| {r['ops_per_s']} "
             f"| {r['deliveries_per_s']} | {r['p50_ms']} | {r['p99_ms']} | {r['lost']} "
             f"| {r['send_lag_p99_ms']} |"
         )
@@ -228,11 +232,21 @@ def main() -> None:
     parser.add_argument("--duration", type=float, help="seconds of load per run (default: the profile's)")
     parser.add_argument("--knee", action="store_true")
     parser.add_argument("--knee-duration", type=float, default=10)
+    parser.add_argument(
+        "--knee-servers", type=int, default=1, help="Daphne processes for the knee (PostgreSQL + Redis only)"
+    )
     parser.add_argument("--knee-limit", type=float, default=1000, help="highest total ops/s to try")
     parser.add_argument(
         "--knee-start", type=float, help="first total ops/s to try (default: 5 for the app, 25 for the floor)"
     )
-    parser.add_argument("--page", action="store_true", help="board page time and queries, 500 notes")
+    parser.add_argument(
+        "--page-pdf", action="store_true", help="with --page: the PDF of 2,000 notes too (minutes per render)"
+    )
+    parser.add_argument(
+        "--page",
+        action="store_true",
+        help="board and summary pages (500 notes), exports (2,000): time and queries",
+    )
     args = parser.parse_args()
     if args.all:
         args.profiles, args.knee, args.page = ["play", "S", "L", "burst"], True, True
@@ -259,6 +273,7 @@ def main() -> None:
                     people=10,
                     start=args.knee_start or (5 if target == "live" else 25),
                     step=1.5,
+                    servers=args.knee_servers if env.get("REDIS_URL") else 1,
                     duration=args.knee_duration,
                     limit=args.knee_limit,
                 )
@@ -267,7 +282,7 @@ def main() -> None:
     if args.page:
         for name, env in backends.items():
             done = subprocess.run(
-                [python(), "-m", "bench.page"],
+                [python(), "-m", "bench.page", *([] if args.page_pdf else ["--no-pdf"])],
                 cwd=BASE_DIR,
                 env=environ(env),
                 capture_output=True,
@@ -275,7 +290,7 @@ def main() -> None:
                 check=False,
             )
             print(done.stdout, done.stderr[-3000:], flush=True)
-            summary += [f"## Board page, {name}\n", done.stdout.strip(), ""]
+            summary += [f"## Pages and exports, {name}\n", done.stdout.strip(), ""]
     text = "\n".join(summary)
     (OUT / f"summary-{stamp}.md").write_text(text)
     print(text)

@@ -69,7 +69,7 @@ class MapRefused(Exception):
 class NoteSwap:
     """A change to one note that everyone may see, drawn without redrawing its cell.
 
-    The room applies it as it stands (docs/protocol.md, "Events"): "replace" the note where it
+    The room applies it as it stands (docs/protocol.md, "One note"): "replace" the note where it
     is, "append" it to the end of its cell, or "move" it: out of where it was, and in before
     the note `before` (None: at the end of its new cell). Only for a note nobody has hidden
     from anyone, beside notes nobody has hidden: otherwise what each viewer has differs, and
@@ -168,10 +168,11 @@ def _drawn(sticky: Sticky, links: list[int]) -> Sticky:
     return drawn
 
 
-def _save_alive(sticky: Sticky, **values: Any) -> tuple[Sticky, list[int]]:
+def _save_alive(sticky: Sticky, **values: Any) -> tuple[Sticky, Sticky]:
     """Save these fields of a note unless it is deleted (a delete beats an edit), in one
     statement that also returns the note as it is now (it may have just moved, or changed
-    in other fields), its author's names and its links: all the room needs to draw it."""
+    in other fields), its author's names and its links: all the room needs to draw it.
+    Returns the note, and a copy of it to draw (`_drawn`)."""
     values["updated_at"] = timezone.now()
     fields = [Sticky._meta.get_field(name) for name in values]
     quote = connection.ops.quote_name
@@ -203,12 +204,14 @@ def _save_alive(sticky: Sticky, **values: Any) -> tuple[Sticky, list[int]]:
         for converter in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
             value = converter(value, col, connection)
         setattr(sticky, f.attname, value)
-    sticky.author = (
+    drawn = _drawn(sticky, [int(pk) for pk in (links or "").split()])
+    # The author as drawing shows them (names only), on the copy: the caller's note is untouched.
+    drawn.author = (
         user(pk=sticky.author_id, first_name=first_name or "", **{user.USERNAME_FIELD: username})
         if sticky.author_id
         else None
     )
-    return sticky, [int(pk) for pk in (links or "").split()]
+    return sticky, drawn
 
 
 def _insert(sticky: Sticky) -> Sticky:
@@ -264,9 +267,9 @@ def sticky_create(
     return Change(event, cells={(stage.pk, lane.pk)}, sticky=sticky, swap=swap)
 
 
-def _changed(event: MapEvent, sticky: Sticky, links: list[int]) -> Change:
+def _changed(event: MapEvent, sticky: Sticky, drawn: Sticky) -> Change:
     """A note changed in place: everyone who sees it gets it drawn anew where it is."""
-    swap = None if sticky.hidden else NoteSwap("replace", _drawn(sticky, links))
+    swap = None if sticky.hidden else NoteSwap("replace", drawn)
     return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky, swap=swap)
 
 
@@ -274,9 +277,9 @@ def _changed(event: MapEvent, sticky: Sticky, links: list[int]) -> Change:
 def sticky_edit(
     *, journey_map: JourneyMap, author: AbstractBaseUser, sticky: Sticky, text: str, op_id: str | None = None
 ) -> Change:
-    sticky, links = _save_alive(sticky, text=text)
+    sticky, drawn = _save_alive(sticky, text=text)
     event = _log(journey_map, author, "sticky.edit", op_id, {"sticky": sticky.pk})
-    return _changed(event, sticky, links)
+    return _changed(event, sticky, drawn)
 
 
 @transaction.atomic
@@ -290,9 +293,9 @@ def sticky_style(
 ) -> Change:
     """Colour, marks, evidence and channel; only the fields given change (last write wins per field)."""
     changed = [k for k in STYLE_FIELDS if k in style]
-    sticky, links = _save_alive(sticky, **{k: style[k] for k in changed})
+    sticky, drawn = _save_alive(sticky, **{k: style[k] for k in changed})
     event = _log(journey_map, author, "sticky.style", op_id, {"sticky": sticky.pk, "fields": changed})
-    return _changed(event, sticky, links)
+    return _changed(event, sticky, drawn)
 
 
 # PostgreSQL advisory locks of this app: (this class, a map's id).
