@@ -135,6 +135,13 @@ def test_the_room_gets_one_note_not_its_cell(workshop, member, places):
     with CaptureQueriesContext(connection) as queries:
         sent = live.messages(event)
     assert len(queries) == 0
+    import json
+
+    for _group, message in sent:
+        html = json.loads(message["text"])["html"].strip()
+        # Only markup goes out: the note, in its out-of-band wrapper, and nothing of the template.
+        assert html.startswith('<ol data-put hx-swap-oob="beforeend:#cell-') and html.endswith("</ol>")
+        assert "{#" not in html and "{%" not in html
     assert [group for group, _message in sent] == [
         live.group_name(workshop.pk, "en"),
         live.group_name(workshop.pk, "zh-hans"),
