@@ -371,7 +371,8 @@ def sticky_move(
         {"sticky": sticky.pk, "stage": stage.pk, "lane": lane.pk, "position": position, "from": list(source)},
     )
     swap = None
-    if not any(note.hidden for note in target):
+    # Into a lane the room does not show, the note must leave every page: its cells say so.
+    if lane.visible and not any(note.hidden for note in target):
         swap = NoteSwap("move", sticky, before=target[at + 1].pk if at + 1 < len(target) else None)
     return Change(event, cells={source, (stage.pk, lane.pk)}, sticky=sticky, swap=swap)
 

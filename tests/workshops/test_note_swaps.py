@@ -176,3 +176,19 @@ def test_the_senders_place_reads_what_the_orm_reads(workshop, member):
         assert [getattr(b, f) for f in fields] == [getattr(a, f) for f in fields]
     assert fast.workshop.time_left(timezone.now()) <= timedelta(0) or fast.workshop.timer_remaining
     assert selectors.place(participant_id=10**9) is None
+
+
+def test_a_note_moved_into_a_hidden_lane_redraws_its_cells(workshop, member, places):
+    """The room does not draw hidden lanes, so there is nowhere to put the note: the cells go."""
+    places["lanes"]["touchpoints"].visible = False
+    places["lanes"]["touchpoints"].save(update_fields=["visible"])
+    note = add(places, member.user, "Calls").sticky
+    moved = services.sticky_move(
+        journey_map=places["map"],
+        author=member.user,
+        sticky=note,
+        stage=places["stages"][0],
+        lane=places["lanes"]["touchpoints"],
+        position=0,
+    )
+    assert moved.swap is None
