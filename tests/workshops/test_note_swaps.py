@@ -192,3 +192,40 @@ def test_a_note_moved_into_a_hidden_lane_redraws_its_cells(workshop, member, pla
         position=0,
     )
     assert moved.swap is None
+
+
+def test_an_op_rolled_back_as_a_deadlock_victim_runs_again(member, monkeypatch):
+    """PostgreSQL rolls a deadlock victim back whole (sqlstate 40P01): the consumer runs it again."""
+    from django.db import OperationalError
+
+    from workshops import consumers
+
+    class Victim(Exception):
+        sqlstate = "40P01"
+
+    calls = []
+
+    def once(self, name, data, op_id):
+        calls.append(name)
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected") from Victim()
+        return 7, []
+
+    monkeypatch.setattr(consumers.RoomConsumer, "_perform_once", once)
+    consumer = consumers.RoomConsumer()
+    consumer.participant = member
+    assert consumer._perform("sticky.edit", {}, "x") == (7, [])
+    assert calls == ["sticky.edit", "sticky.edit"]
+
+    # Anything else, or a victim every time, still fails: nothing is hidden.
+    calls.clear()
+    monkeypatch.setattr(consumers, "RETRIES", 2)
+
+    def always(self, name, data, op_id):
+        calls.append(name)
+        raise OperationalError("deadlock detected") from Victim()
+
+    monkeypatch.setattr(consumers.RoomConsumer, "_perform_once", always)
+    with pytest.raises(OperationalError):
+        consumer._perform("sticky.edit", {}, "x")
+    assert len(calls) == 2
