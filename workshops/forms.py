@@ -184,9 +184,35 @@ class StickyText(forms.CharField):
         )
 
 
-class StickyCreateForm(OpForm):
-    stage = RowField()
-    lane = RowField()
+class CellForm(OpForm):
+    """An op that names a cell: its stage and lane are read together in one query
+    (`selectors.stage_and_lane`; the live path's creates and moves), and each still gets an
+    error of its own when it is not of this workshop's map."""
+
+    stage = forms.IntegerField(min_value=1)
+    lane = forms.IntegerField(min_value=1)
+
+    def clean(self) -> dict[str, Any]:
+        from workshops import selectors  # selectors import models that import this module's callers
+
+        data = super().clean()
+        stage_id, lane_id = data.get("stage"), data.get("lane")
+        if stage_id is None or lane_id is None:
+            return data
+        journey_map_id = self.workshop.journey_map_id
+        pair = selectors.stage_and_lane(journey_map_id=journey_map_id, stage_id=stage_id, lane_id=lane_id)
+        if pair is not None:
+            data["stage"], data["lane"] = pair
+            return data
+        # One of them is not of this map: which, is asked only now.
+        invalid = forms.ModelChoiceField.default_error_messages["invalid_choice"]
+        for name, rows in (("stage", self.rows("stage")), ("lane", self.rows("lane"))):
+            if not rows.filter(pk=data[name]).exists():
+                self.add_error(name, invalid)
+        return data
+
+
+class StickyCreateForm(CellForm):
     text = StickyText()
     colour = forms.ChoiceField(choices=Colour.choices, required=False)
 
@@ -196,10 +222,8 @@ class StickyEditForm(OpForm):
     text = StickyText()
 
 
-class StickyMoveForm(OpForm):
+class StickyMoveForm(CellForm):
     sticky = RowField()
-    stage = RowField()
-    lane = RowField()
     position = forms.IntegerField(min_value=0, max_value=10_000)
 
 

@@ -148,20 +148,14 @@ def workshop_list_context(*, user: AbstractBaseUser, now: datetime) -> dict[str,
     }
 
 
+Part = tuple[type[Model], str, str]  # a model, its alias, how it joins ("" for the first)
+
+
 @functools.cache
-def _place_statement(vendor: str) -> tuple[str, list[tuple[type[Model], list[Any], list[list[Any]]]]]:
-    """The sender's-place read, built once per process from the models' fields (see `place`)."""
-    from django.contrib.auth import get_user_model
-
-    from maps.models import JourneyMap
-
+def _joined_statement(vendor: str, parts: tuple[Part, ...], where: str) -> tuple[str, list[Any]]:
+    """One SELECT of whole rows of several joined models, built once per process: the live
+    path's hottest reads, which the ORM would compile again for every op."""
     quote = connection.ops.quote_name
-    parts = [
-        (Participant, "p", ""),
-        (Workshop, "w", "JOIN {w} w ON w.id = p.workshop_id"),
-        (JourneyMap, "m", "JOIN {m} m ON m.id = w.journey_map_id"),
-        (get_user_model(), "u", "JOIN {u} u ON u.id = p.user_id"),
-    ]
     tables = {alias: quote(model._meta.db_table) for model, alias, _join in parts}
     columns, shapes = [], []
     for model, alias, _join in parts:
@@ -172,22 +166,16 @@ def _place_statement(vendor: str) -> tuple[str, list[tuple[type[Model], list[Any
             col = f.get_col(model._meta.db_table)
             converters.append(connection.ops.get_db_converters(col) + col.get_db_converters(connection))
         shapes.append((model, fields, converters))
+    _model, first, _join = parts[0]
     joins = " ".join(join.format(**tables) for _model, _alias, join in parts[1:])
-    sql = f"SELECT {', '.join(columns)} FROM {tables['p']} p {joins} WHERE p.id = %s"
-    return sql, shapes
+    return f"SELECT {', '.join(columns)} FROM {tables[first]} {first} {joins} WHERE {where}", shapes
 
 
-def place(*, participant_id: int) -> Participant | None:
-    """A participant as they are now, with their workshop, its map and their user: one query.
-
-    The live path reads this before every op (roles and switches change while a socket is
-    open). It is what `select_related("workshop__journey_map", "user")` reads, but the
-    statement is built once per process instead of compiled by the ORM for every op, which
-    cost about a third of an op's time in the server (docs/benchmarks.md, round 3).
-    """
-    sql, shapes = _place_statement(connection.vendor)
+def _joined(parts: tuple[Part, ...], where: str, params: list[Any]) -> list[Model] | None:
+    """The first row of `_joined_statement`, as one model instance per part; None if none."""
+    sql, shapes = _joined_statement(connection.vendor, parts, where)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [participant_id])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -201,7 +189,42 @@ def place(*, participant_id: int) -> Participant | None:
             values.append(value)
         start += len(fields)
         objects.append(model.from_db(connection.alias, [f.attname for f in fields], values))
+    return objects
+
+
+def place(*, participant_id: int) -> Participant | None:
+    """A participant as they are now, with their workshop, its map and their user: one query.
+
+    The live path reads this before every op (roles and switches change while a socket is
+    open). It is what `select_related("workshop__journey_map", "user")` reads, but the
+    statement is built once per process instead of compiled by the ORM for every op, which
+    cost about a third of an op's time in the server (docs/benchmarks.md, round 3).
+    """
+    from django.contrib.auth import get_user_model
+
+    from maps.models import JourneyMap
+
+    parts = (
+        (Participant, "p", ""),
+        (Workshop, "w", "JOIN {w} w ON w.id = p.workshop_id"),
+        (JourneyMap, "m", "JOIN {m} m ON m.id = w.journey_map_id"),
+        (get_user_model(), "u", "JOIN {u} u ON u.id = p.user_id"),
+    )
+    objects = _joined(parts, "p.id = %s", [participant_id])
+    if objects is None:
+        return None
     participant, workshop, journey_map, user = objects
     workshop.journey_map = journey_map
     participant.workshop, participant.user = workshop, user
     return participant
+
+
+def stage_and_lane(*, journey_map_id: int, stage_id: int, lane_id: int) -> tuple[Any, Any] | None:
+    """A stage and a lane of this map, read together (a note op's cell); None unless both are."""
+    from maps.models import Lane, Stage
+
+    parts = ((Stage, "s", ""), (Lane, "l", "JOIN {l} l ON l.journey_map_id = s.journey_map_id"))
+    objects = _joined(
+        parts, "s.id = %s AND l.id = %s AND s.journey_map_id = %s", [stage_id, lane_id, journey_map_id]
+    )
+    return None if objects is None else (objects[0], objects[1])

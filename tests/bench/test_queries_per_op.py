@@ -74,8 +74,9 @@ LOG = 1 if connection.vendor == "postgresql" else 2
 def test_sticky_create(member, grid, note, django_capture_on_commit_callbacks):
     data = {"stage": grid["stages"][0], "lane": grid["lanes"][0], "text": "Second"}
     op, publish = run(member, "sticky.create", data, "c2", django_capture_on_commit_callbacks)
-    # form: stage, lane. service: INSERT sticky, its position taken in the same statement.
-    assert len(op) == CONSUMER + 2 + 1 + LOG, "\n".join(op)
+    # form: the stage and the lane, together. service: INSERT sticky, its position taken in
+    # the same statement.
+    assert len(op) == CONSUMER + 1 + 1 + LOG, "\n".join(op)
     assert len(publish) == PUBLISH, "\n".join(publish)
 
 
@@ -92,11 +93,12 @@ def test_sticky_edit(member, note, django_capture_on_commit_callbacks):
 def test_sticky_move(member, grid, note, django_capture_on_commit_callbacks):
     data = {"sticky": note.pk, "stage": grid["stages"][1], "lane": grid["lanes"][1], "position": 0}
     op, publish = run(member, "sticky.move", data, "m1", django_capture_on_commit_callbacks)
-    # form: sticky, stage, lane. service: on PostgreSQL, the map's lock for moves (one at a
-    # time, so that they cannot deadlock); the note and both cells' notes, locked in id order,
-    # with the note's author; its links (prefetch); one UPDATE of every changed row.
+    # form: the sticky; the stage and the lane, together. service: on PostgreSQL, the map's
+    # lock for moves (one at a time, so that they cannot deadlock); the note and both cells'
+    # notes, locked in id order, with the note's author; its links (prefetch); one UPDATE of
+    # every changed row.
     movers_lock = 1 if connection.vendor == "postgresql" else 0
-    assert len(op) == CONSUMER + 3 + movers_lock + 3 + LOG, "\n".join(op)
+    assert len(op) == CONSUMER + 2 + movers_lock + 3 + LOG, "\n".join(op)
     assert len(publish) == PUBLISH, "\n".join(publish)
 
 

@@ -142,6 +142,22 @@ async def test_bad_board_input_is_refused_with_the_field_named(workshop, grid, m
     await ws.disconnect()
 
 
+async def test_a_cell_of_another_map_is_named_field_by_field(workshop, other_workshop, grid, member):
+    """Stage and lane are read together; when that fails, the error says which one is wrong."""
+    other = await database_sync_to_async(lambda: list(other_workshop.journey_map.stages.all()))()
+    ws = await join(member.user, workshop)
+    data = {"stage": other[0].pk, "lane": grid["lanes"]["actions"].pk, "text": "hi"}
+    await send(ws, "sticky.create", data, op_id="c")
+    error = await next_message(ws, "error", id="c")
+    assert (error["code"], sorted(error["errors"])) == ("invalid", ["stage"])
+    data = {"stage": grid["stages"][0].pk, "lane": 10**9, "text": "hi"}
+    await send(ws, "sticky.create", data, op_id="d")
+    error = await next_message(ws, "error", id="d")
+    assert (error["code"], sorted(error["errors"])) == ("invalid", ["lane"])
+    assert await notes() == []
+    await ws.disconnect()
+
+
 async def test_the_length_limit_is_explained(workshop, grid, member):
     ws = await join(member.user, workshop)
     await send(ws, "sticky.create", note_data(grid, "x" * 300), op_id="long")
