@@ -25,6 +25,7 @@ from maps.models import (
     StageMetric,
     Sticky,
 )
+from workshops import selectors
 from workshops.models import CODE_LENGTH, Participant, Role, Workshop, normalize_code
 from workshops.services import MAX_TIME_BOX_MINUTES
 
@@ -193,8 +194,6 @@ class CellForm(OpForm):
     lane = forms.IntegerField(min_value=1)
 
     def clean(self) -> dict[str, Any]:
-        from workshops import selectors  # selectors import models that import this module's callers
-
         data = super().clean()
         stage_id, lane_id = data.get("stage"), data.get("lane")
         if stage_id is None or lane_id is None:
@@ -209,6 +208,8 @@ class CellForm(OpForm):
         for name, rows in (("stage", self.rows("stage")), ("lane", self.rows("lane"))):
             if not rows.filter(pk=data[name]).exists():
                 self.add_error(name, invalid)
+        if "stage" in data and "lane" in data:  # both of the map, yet not read together
+            self.add_error("stage", invalid)
         return data
 
 
