@@ -56,7 +56,9 @@ def open_room(
     return room, member_joins(new_page(), room, "Mia"), member_joins(new_page(), room, "Ravi")
 
 
-def test_three_people_write_move_recolour_and_delete_notes_together(new_page: Callable[..., Page]) -> None:
+def test_three_people_write_move_recolour_and_delete_notes_together(
+    new_page: Callable[..., Page], screenshots_dir: Path
+) -> None:
     room, mia, ravi = open_room(new_page)
     everyone = (room.facilitator, mia, ravi)
 
@@ -87,6 +89,10 @@ def test_three_people_write_move_recolour_and_delete_notes_together(new_page: Ca
     drag(mia, note(mia, "No booking confirmation"), cell(mia, "pains", 2))
     for page in everyone:
         expect(cell(page, "pains", 2).locator(".sticky", has_text="No booking confirmation")).to_have_count(1)
+    # What the others see after notes came, changed and moved one by one (docs/protocol.md,
+    # "One note"): each in its place, once, with nothing left pending.
+    expect(ravi.locator(".sticky.pending")).to_have_count(0)
+    ravi.screenshot(path=str(screenshots_dir / "board-after-moves.png"))
 
     # Recolour through the note's options.
     note(mia, "No booking confirmation").locator("[data-sticky-menu]").click()
