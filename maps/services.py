@@ -20,7 +20,7 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from maps import events, exports, layout
+from maps import events, exports, layout, rows
 from maps.models import (
     EmotionRating,
     Insight,
@@ -177,7 +177,6 @@ def _save_alive(sticky: Sticky, **values: Any) -> tuple[Sticky, Sticky]:
     fields = [Sticky._meta.get_field(name) for name in values]
     quote = connection.ops.quote_name
     table = quote(Sticky._meta.db_table)
-    columns = list(Sticky._meta.concrete_fields)
     user = get_user_model()
     through = Sticky.links.through
     joined = (
@@ -187,7 +186,7 @@ def _save_alive(sticky: Sticky, **values: Any) -> tuple[Sticky, Sticky]:
     )
     sql = (
         f"UPDATE {table} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
-        f"WHERE id = %s AND deleted_at IS NULL RETURNING {', '.join(quote(f.column) for f in columns)}, "
+        f"WHERE id = %s AND deleted_at IS NULL RETURNING {', '.join(rows.columns(Sticky))}, "
         f"(SELECT first_name FROM {quote(user._meta.db_table)} WHERE id = author_id), "
         f"(SELECT {quote(user.USERNAME_FIELD)} FROM {quote(user._meta.db_table)} WHERE id = author_id), "
         f"(SELECT {joined} FROM {quote(through._meta.db_table)} WHERE from_sticky_id = {table}.id)"
@@ -199,10 +198,7 @@ def _save_alive(sticky: Sticky, **values: Any) -> tuple[Sticky, Sticky]:
     if row is None:
         raise MapRefused(_("Someone deleted this note."), code="gone")
     *saved, first_name, username, links = row
-    for f, value in zip(columns, saved, strict=True):
-        col = f.get_col(Sticky._meta.db_table)  # converted as a query's column would be
-        for converter in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
-            value = converter(value, col, connection)
+    for f, value in zip(Sticky._meta.concrete_fields, rows.converted(Sticky, saved), strict=True):
         setattr(sticky, f.attname, value)
     drawn = _drawn(sticky, [int(pk) for pk in (links or "").split()])
     # The author as drawing shows them (names only), on the copy: the caller's note is untouched.
@@ -331,7 +327,7 @@ def sticky_move(
     _one_mover_at_a_time(journey_map)
     for _try in range(3):
         source = (sticky.stage_id, sticky.lane_id)  # as last read; checked once locked
-        rows = list(
+        locked = list(
             Sticky.objects.select_for_update(of=("self",))
             .select_related("author")
             .filter(
@@ -343,7 +339,7 @@ def sticky_move(
             )
             .order_by("pk")
         )
-        fresh = next((note for note in rows if note.pk == sticky.pk), None)
+        fresh = next((note for note in locked if note.pk == sticky.pk), None)
         if fresh is None:
             raise MapRefused(_("Someone deleted this note."), code="gone")
         sticky = fresh
@@ -355,7 +351,7 @@ def sticky_move(
         raise MapRefused(_("Others are moving this note; try again."), code="busy")
     prefetch_related_objects([sticky], Prefetch("links", queryset=Sticky.objects.order_by("pk")))
     target, left = [], []
-    for note in sorted(rows, key=lambda note: (note.position, note.pk)):
+    for note in sorted(locked, key=lambda note: (note.position, note.pk)):
         if note is not sticky:
             (target if (note.stage_id, note.lane_id) == target_cell else left).append(note)
     sticky.stage, sticky.lane, sticky.updated_at = stage, lane, timezone.now()

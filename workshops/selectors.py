@@ -12,6 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from maps import rows
 from maps.models import Channel, Colour, Evidence, MapKind, MetricKind, OpportunityStatus, Severity, Sticky
 from maps.selectors import Person, lane_label, public_name
 from workshops.models import Participant, Role, Workshop
@@ -152,43 +153,28 @@ Part = tuple[type[Model], str, str]  # a model, its alias, how it joins ("" for 
 
 
 @functools.cache
-def _joined_statement(vendor: str, parts: tuple[Part, ...], where: str) -> tuple[str, list[Any]]:
+def _joined_statement(vendor: str, parts: tuple[Part, ...], where: str) -> str:
     """One SELECT of whole rows of several joined models, built once per process: the live
     path's hottest reads, which the ORM would compile again for every op."""
-    quote = connection.ops.quote_name
-    tables = {alias: quote(model._meta.db_table) for model, alias, _join in parts}
-    columns, shapes = [], []
-    for model, alias, _join in parts:
-        fields = list(model._meta.concrete_fields)
-        columns += [f"{alias}.{quote(f.column)}" for f in fields]
-        converters = []
-        for f in fields:
-            col = f.get_col(model._meta.db_table)
-            converters.append(connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-        shapes.append((model, fields, converters))
+    tables = {alias: connection.ops.quote_name(model._meta.db_table) for model, alias, _join in parts}
+    selected = [column for model, alias, _join in parts for column in rows.columns(model, alias)]
     _model, first, _join = parts[0]
     joins = " ".join(join.format(**tables) for _model, _alias, join in parts[1:])
-    return f"SELECT {', '.join(columns)} FROM {tables[first]} {first} {joins} WHERE {where}", shapes
+    return f"SELECT {', '.join(selected)} FROM {tables[first]} {first} {joins} WHERE {where}"
 
 
 def _joined(parts: tuple[Part, ...], where: str, params: list[Any]) -> list[Model] | None:
     """The first row of `_joined_statement`, as one model instance per part; None if none."""
-    sql, shapes = _joined_statement(connection.vendor, parts, where)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_joined_statement(connection.vendor, parts, where), params)
         row = cursor.fetchone()
     if row is None:
         return None
     objects, start = [], 0
-    for model, fields, converters in shapes:
-        values = []
-        for f, convert, value in zip(fields, converters, row[start : start + len(fields)], strict=True):
-            col = f.cached_col
-            for converter in convert:
-                value = converter(value, col, connection)
-            values.append(value)
-        start += len(fields)
-        objects.append(model.from_db(connection.alias, [f.attname for f in fields], values))
+    for model, _alias, _join in parts:
+        width = len(model._meta.concrete_fields)
+        objects.append(rows.instance(model, row[start : start + width]))
+        start += width
     return objects
 
 
