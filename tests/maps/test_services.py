@@ -63,7 +63,10 @@ def test_notes_are_added_in_order_and_logged(journey_map, owner):
     add(journey_map, owner, "first")
     add(journey_map, owner, "second")
     assert texts(journey_map) == ["first", "second"]
-    assert list(MapEvent.objects.values_list("kind", "seq")) == [("sticky.create", 1), ("sticky.create", 2)]
+    assert list(MapEvent.objects.order_by("pk").values_list("kind", "seq")) == [
+        ("sticky.create", 1),
+        ("sticky.create", 2),
+    ]
 
 
 def test_moving_within_a_cell_and_across_cells(journey_map, owner):

@@ -82,8 +82,9 @@ def test_the_event_log_numbers_every_change_in_order(workshop, facilitator):
     services.timer_start(workshop=workshop, by=facilitator)
     services.timer_pause(workshop=workshop, by=facilitator)
     services.timer_add(workshop=workshop, by=facilitator, minutes=1)
-    seqs = list(MapEvent.objects.filter(journey_map=workshop.journey_map).values_list("seq", flat=True))
-    assert seqs == [1, 2, 3]
+    # In the order they were written (ids), without which PostgreSQL may return any order.
+    logged = MapEvent.objects.filter(journey_map=workshop.journey_map).order_by("pk")
+    assert list(logged.values_list("seq", flat=True)) == [1, 2, 3]
     workshop.journey_map.refresh_from_db()
     assert workshop.journey_map.seq == 3
 
