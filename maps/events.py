@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from maps.models import JourneyMap, MapEvent
@@ -61,6 +62,80 @@ def append(
     event.pk, event.seq = row
     event._state.adding, event._state.db = False, connection.alias
     return event
+
+
+def append_after(
+    write: str,
+    params: Sequence[Any],
+    *,
+    journey_map_id: int,
+    author: AbstractBaseUser | None,
+    kind: str,
+    op_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+    id_key: str | None = None,
+) -> tuple[MapEvent | None, list[tuple[Any, ...]]]:
+    """Run `write` (one INSERT or UPDATE … RETURNING) and log its event; return both.
+
+    On PostgreSQL the write, the map's next number and the event are one statement, which is
+    atomic by itself: a change made of one write needs no transaction around it (no BEGIN and
+    COMMIT, two round trips of every live op). A write that touched no row logs nothing and
+    takes no number: (None, []). `id_key` puts the first id the write returns (a new note's;
+    `write` must return `id` first) into the payload under that key. The map's row is taken
+    after the write's rows, as every write takes it: last. No savepoint is made: inside a
+    caller's transaction a failed statement (a retried op id) aborts that transaction, so
+    callers that go on after one run outside a transaction, as the websocket consumer does.
+    """
+    payload = dict(payload or {})
+    if connection.vendor != "postgresql":  # SQLite has no INSERT or UPDATE inside a WITH
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(write, params)
+            returned = [tuple(row) for row in cursor.fetchall()]
+            if not returned:
+                return None, []
+            if id_key:
+                payload[id_key] = returned[0][0]
+            event = append(
+                journey_map_id=journey_map_id, author=author, kind=kind, op_id=op_id, payload=payload
+            )
+        return event, returned
+    event = MapEvent(
+        journey_map_id=journey_map_id,
+        author=author,
+        op_id=op_id or None,
+        kind=kind,
+        payload=payload,
+        created_at=timezone.now(),
+    )
+    fields = ["journey_map_id", "author_id", "op_id", "kind", "created_at"]
+    values = [MapEvent._meta.get_field(f).get_db_prep_save(getattr(event, f), connection) for f in fields]
+    columns = ", ".join(MapEvent._meta.get_field(f).column for f in fields)
+    logged = MapEvent._meta.get_field("payload").get_db_prep_save(payload, connection)
+    payload_sql, payload_params = "%s", [logged]
+    if id_key:
+        payload_sql = "%s::jsonb || jsonb_build_object(%s, (SELECT w.id FROM w LIMIT 1))"
+        payload_params.append(id_key)
+    sql = (
+        f"WITH w AS ({write}), "
+        f"s AS (UPDATE {JourneyMap._meta.db_table} SET seq = seq + 1 "
+        "WHERE id = %s AND EXISTS (SELECT 1 FROM w) RETURNING seq), "
+        f"e AS (INSERT INTO {MapEvent._meta.db_table} ({columns}, payload, seq) "
+        f"SELECT {', '.join(['%s'] * len(fields))}, {payload_sql}, s.seq FROM s RETURNING id, seq) "
+        "SELECT e.id, e.seq, w.* FROM w LEFT JOIN e ON TRUE"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, journey_map_id, *values, *payload_params])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    if rows[0][0] is None:  # no map to log in: cannot be, as a note's map exists (a foreign key)
+        raise JourneyMap.DoesNotExist(journey_map_id)
+    event.pk, event.seq = rows[0][0], rows[0][1]
+    event._state.adding, event._state.db = False, connection.alias
+    returned = [tuple(row[2:]) for row in rows]
+    if id_key:
+        event.payload[id_key] = returned[0][0]
+    return event, returned
 
 
 def find_op(*, author: AbstractBaseUser, op_id: str) -> MapEvent | None:

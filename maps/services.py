@@ -7,6 +7,7 @@ do what, and broadcasts the returned `Change` after commit.
 from __future__ import annotations
 
 import copy
+import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.forms import ModelChoiceField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,10 +60,13 @@ STYLE_FIELDS = (
 
 
 class MapRefused(Exception):
-    def __init__(self, message: str, *, code: str = "refused") -> None:
+    """A change that cannot be made; `field`, when the reason is one of its arguments."""
+
+    def __init__(self, message: str, *, code: str = "refused", field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -168,40 +172,32 @@ def _drawn(sticky: Sticky, links: list[int]) -> Sticky:
     return drawn
 
 
-def _save_alive(sticky: Sticky, **values: Any) -> tuple[Sticky, Sticky]:
-    """Save these fields of a note unless it is deleted (a delete beats an edit), in one
-    statement that also returns the note as it is now (it may have just moved, or changed
-    in other fields), its author's names and its links: all the room needs to draw it.
-    Returns the note, and a copy of it to draw (`_drawn`)."""
-    values["updated_at"] = timezone.now()
-    fields = [Sticky._meta.get_field(name) for name in values]
+def _extras(alias: str) -> str:
+    """Three more columns for a note's row (`alias`): its author's first name and login, and its
+    links (ids joined by spaces), so that a note read or written with them can be drawn."""
     quote = connection.ops.quote_name
-    table = quote(Sticky._meta.db_table)
-    user = get_user_model()
-    through = Sticky.links.through
+    users = quote(get_user_model()._meta.db_table)
+    username = quote(get_user_model().USERNAME_FIELD)
+    through = quote(Sticky.links.through._meta.db_table)
     joined = (
         "string_agg(CAST(to_sticky_id AS text), ' ')"
         if connection.vendor == "postgresql"
         else "group_concat(to_sticky_id, ' ')"
     )
-    sql = (
-        f"UPDATE {table} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
-        f"WHERE id = %s AND deleted_at IS NULL RETURNING {', '.join(rows.columns(Sticky))}, "
-        f"(SELECT first_name FROM {quote(user._meta.db_table)} WHERE id = author_id), "
-        f"(SELECT {quote(user.USERNAME_FIELD)} FROM {quote(user._meta.db_table)} WHERE id = author_id), "
-        f"(SELECT {joined} FROM {quote(through._meta.db_table)} WHERE from_sticky_id = {table}.id)"
+    return (
+        f"(SELECT first_name FROM {users} WHERE id = {alias}.author_id) AS author_first_name, "
+        f"(SELECT {username} FROM {users} WHERE id = {alias}.author_id) AS author_username, "
+        f"(SELECT {joined} FROM {through} WHERE from_sticky_id = {alias}.id) AS note_links"
     )
-    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, sticky.pk])
-        row = cursor.fetchone()
-    if row is None:
-        raise MapRefused(_("Someone deleted this note."), code="gone")
-    *saved, first_name, username, links = row
-    for f, value in zip(Sticky._meta.concrete_fields, rows.converted(Sticky, saved), strict=True):
-        setattr(sticky, f.attname, value)
+
+
+def _with_extras(row: tuple[Any, ...]) -> tuple[Sticky, Sticky]:
+    """A note from a row of `rows.columns(Sticky)` and `_extras`, and a copy of it to draw."""
+    *values, first_name, username, links = row
+    sticky = rows.instance(Sticky, values)
     drawn = _drawn(sticky, [int(pk) for pk in (links or "").split()])
     # The author as drawing shows them (names only), on the copy: the caller's note is untouched.
+    user = get_user_model()
     drawn.author = (
         user(pk=sticky.author_id, first_name=first_name or "", **{user.USERNAME_FIELD: username})
         if sticky.author_id
@@ -210,25 +206,45 @@ def _save_alive(sticky: Sticky, **values: Any) -> tuple[Sticky, Sticky]:
     return sticky, drawn
 
 
-def _insert(sticky: Sticky) -> Sticky:
-    """INSERT the note at the end of its cell: its position is taken in the same statement."""
+def _save_alive(
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    kind: str,
+    op_id: str | None,
+    sticky: Sticky,
+    payload: dict[str, Any],
+    **values: Any,
+) -> tuple[MapEvent, Sticky, Sticky]:
+    """Save these fields of a note unless it is deleted (a delete beats an edit), and log it.
+
+    One statement (`events.append_after`) that also returns the note as it is now (it may have
+    just moved, or changed in other fields), its author's names and its links: all the room
+    needs to draw it. Returns the event, the note, and a copy of it to draw (`_drawn`).
+    """
+    values["updated_at"] = timezone.now()
+    fields = [Sticky._meta.get_field(name) for name in values]
     quote = connection.ops.quote_name
     table = quote(Sticky._meta.db_table)
-    fields = [f for f in Sticky._meta.concrete_fields if not f.primary_key and f.name != "position"]
-    values = [f.get_db_prep_save(f.pre_save(sticky, add=True), connection) for f in fields]
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}, position) "
-        f"SELECT {', '.join(['%s'] * len(fields))}, COALESCE(MAX(position) + 1, 0) FROM {table} "
-        "WHERE stage_id = %s AND lane_id = %s AND deleted_at IS NULL RETURNING id, position"
+    write = (
+        f"UPDATE {table} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+        f"WHERE id = %s AND deleted_at IS NULL RETURNING {', '.join(rows.columns(Sticky))}, {_extras(table)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, sticky.stage_id, sticky.lane_id])
-        sticky.pk, sticky.position = cursor.fetchone()
-    sticky._state.adding, sticky._state.db = False, connection.alias
-    return sticky
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    event, returned = events.append_after(
+        write,
+        [*params, sticky.pk],
+        journey_map_id=journey_map.pk,
+        author=author,
+        kind=kind,
+        op_id=op_id,
+        payload={"sticky": sticky.pk, **payload},
+    )
+    if event is None:
+        raise MapRefused(_("Someone deleted this note."), code="gone")
+    sticky, drawn = _with_extras(returned[0])
+    return event, sticky, drawn
 
 
-@transaction.atomic
 def sticky_create(
     *,
     journey_map: JourneyMap,
@@ -241,6 +257,8 @@ def sticky_create(
     op_id: str | None = None,
     **style: Any,
 ) -> Change:
+    """A note at the end of its cell: its position is taken in the statement that adds it and
+    logs it (`events.append_after`)."""
     sticky = Sticky(
         journey_map=journey_map,
         stage=stage,
@@ -251,14 +269,26 @@ def sticky_create(
         hidden=hidden,
         **{k: v for k, v in style.items() if k in STYLE_FIELDS},
     )
-    _insert(sticky)
-    event = _log(
-        journey_map,
-        author,
-        "sticky.create",
-        op_id,
-        {"sticky": sticky.pk, "stage": stage.pk, "lane": lane.pk, "hidden": hidden},
+    quote = connection.ops.quote_name
+    table = quote(Sticky._meta.db_table)
+    fields = [f for f in Sticky._meta.concrete_fields if not f.primary_key and f.name != "position"]
+    values = [f.get_db_prep_save(f.pre_save(sticky, add=True), connection) for f in fields]
+    write = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}, position) "
+        f"SELECT {', '.join(['%s'] * len(fields))}, COALESCE(MAX(position) + 1, 0) FROM {table} "
+        "WHERE stage_id = %s AND lane_id = %s AND deleted_at IS NULL RETURNING id, position"
     )
+    event, [(sticky.pk, sticky.position)] = events.append_after(
+        write,
+        [*values, stage.pk, lane.pk],
+        journey_map_id=journey_map.pk,
+        author=author,
+        kind="sticky.create",
+        op_id=op_id,
+        payload={"stage": stage.pk, "lane": lane.pk, "hidden": hidden},
+        id_key="sticky",
+    )
+    sticky._state.adding, sticky._state.db = False, connection.alias
     swap = None if hidden else NoteSwap("append", _drawn(sticky, []))
     return Change(event, cells={(stage.pk, lane.pk)}, sticky=sticky, swap=swap)
 
@@ -269,16 +299,13 @@ def _changed(event: MapEvent, sticky: Sticky, drawn: Sticky) -> Change:
     return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky, swap=swap)
 
 
-@transaction.atomic
 def sticky_edit(
     *, journey_map: JourneyMap, author: AbstractBaseUser, sticky: Sticky, text: str, op_id: str | None = None
 ) -> Change:
-    sticky, drawn = _save_alive(sticky, text=text)
-    event = _log(journey_map, author, "sticky.edit", op_id, {"sticky": sticky.pk})
+    event, sticky, drawn = _save_alive(journey_map, author, "sticky.edit", op_id, sticky, {}, text=text)
     return _changed(event, sticky, drawn)
 
 
-@transaction.atomic
 def sticky_style(
     *,
     journey_map: JourneyMap,
@@ -289,8 +316,15 @@ def sticky_style(
 ) -> Change:
     """Colour, marks, evidence and channel; only the fields given change (last write wins per field)."""
     changed = [k for k in STYLE_FIELDS if k in style]
-    sticky, drawn = _save_alive(sticky, **{k: style[k] for k in changed})
-    event = _log(journey_map, author, "sticky.style", op_id, {"sticky": sticky.pk, "fields": changed})
+    event, sticky, drawn = _save_alive(
+        journey_map,
+        author,
+        "sticky.style",
+        op_id,
+        sticky,
+        {"fields": changed},
+        **{k: style[k] for k in changed},
+    )
     return _changed(event, sticky, drawn)
 
 
@@ -305,72 +339,141 @@ def _one_mover_at_a_time(journey_map: JourneyMap) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [MOVES_LOCK, journey_map.pk])
 
 
+def _pk(row: Any) -> int:
+    return row if isinstance(row, int) else row.pk
+
+
+@functools.cache
+def _move_statements(vendor: str) -> tuple[str, str]:
+    """The move's two reads, built once per process: (the movers' lock with the target cell's
+    stage and lane; the note and every note of both its cells, locked)."""
+    quote = connection.ops.quote_name
+    notes, stages, lanes = (quote(model._meta.db_table) for model in (Sticky, Stage, Lane))
+    postgresql = vendor == "postgresql"
+    lock = "pg_advisory_xact_lock(%s, %s)" if postgresql else "%s + %s"
+    cell = (
+        f"SELECT {lock}, {', '.join(rows.columns(Stage, 's'))}, {', '.join(rows.columns(Lane, 'l'))} "
+        f"FROM (SELECT 1 AS one) o "
+        f"LEFT JOIN {stages} s ON s.id = %s AND s.journey_map_id = %s "
+        f"LEFT JOIN {lanes} l ON l.id = %s AND l.journey_map_id = %s"
+    )
+    locked = (
+        f"SELECT {', '.join(rows.columns(Sticky, 'n'))}, {_extras('n')} FROM {notes} n "
+        "WHERE n.journey_map_id = %s AND (n.id = %s OR (n.deleted_at IS NULL AND ("
+        "(n.stage_id = %s AND n.lane_id = %s) "
+        f"OR (n.stage_id, n.lane_id) = (SELECT stage_id, lane_id FROM {notes} WHERE id = %s)))) "
+        "ORDER BY n.id" + (" FOR UPDATE OF n" if postgresql else "")
+    )
+    return cell, locked
+
+
+def _fields(model: type[Any], *names: str) -> list[int]:
+    """Where these fields are in a row of `rows.columns(model)`."""
+    attnames = [f.attname for f in model._meta.concrete_fields]
+    return [attnames.index(name) for name in names]
+
+
+def _not_here(field_name: str) -> MapRefused:
+    """A note, stage or lane that is not on this map (or is someone else's hidden note)."""
+    return MapRefused(
+        ModelChoiceField.default_error_messages["invalid_choice"], code="invalid", field=field_name
+    )
+
+
 @transaction.atomic
 def sticky_move(
     *,
     journey_map: JourneyMap,
     author: AbstractBaseUser,
-    sticky: Sticky,
-    stage: Stage,
-    lane: Lane,
+    sticky: Sticky | int,
+    stage: Stage | int,
+    lane: Lane | int,
     position: int,
     op_id: str | None = None,
 ) -> Change:
     """Put a note at `position` (0 = first) in a cell, its own or another.
 
-    Moves of one map queue for each other (`_one_mover_at_a_time`), then lock the note and
-    the notes of both cells in one statement, in id order: a move locks many rows, and two
-    moves locking them in different orders would deadlock. Edits lock one row, and every
-    write takes the map's row (the log) last, so they cannot close a circle with a move.
+    Four statements with the sender's place (issue 4's target). First, moves of one map queue
+    for each other (`MOVES_LOCK`): a move renumbers whole cells, and two moves locking
+    them in different orders would deadlock; the same statement checks the target cell. Then
+    the note and the notes of both its cells are locked in id order, read after the lock, so
+    what they say is current. Last, every changed row is written and the event logged, in one
+    statement. Edits lock one row and every write takes the map's row (the log) last, so they
+    cannot close a circle with a move. The note, stage and lane may be given as ids: they are
+    checked here (someone else's note hidden by private writing is not there for `author`).
     """
-    target_cell = (stage.pk, lane.pk)
-    _one_mover_at_a_time(journey_map)
-    for _try in range(3):
-        source = (sticky.stage_id, sticky.lane_id)  # as last read; checked once locked
-        locked = list(
-            Sticky.objects.select_for_update(of=("self",))
-            .select_related("author")
-            .filter(
-                Q(pk=sticky.pk)
-                | Q(stage_id=source[0], lane_id=source[1])
-                | Q(stage_id=target_cell[0], lane_id=target_cell[1]),
-                journey_map=journey_map,
-                deleted_at=None,
-            )
-            .order_by("pk")
+    note_id, stage_id, lane_id = _pk(sticky), _pk(stage), _pk(lane)
+    cell_sql, locked_sql = _move_statements(connection.vendor)
+    stage_width = len(Stage._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            cell_sql, [MOVES_LOCK, journey_map.pk, stage_id, journey_map.pk, lane_id, journey_map.pk]
         )
-        fresh = next((note for note in locked if note.pk == sticky.pk), None)
-        if fresh is None:
-            raise MapRefused(_("Someone deleted this note."), code="gone")
-        sticky = fresh
-        if (sticky.stage_id, sticky.lane_id) == source:
-            break
-        # Moved by someone else since it was read: lock its new cell instead (rows already
-        # locked stay locked until commit, harmlessly).
-    else:
-        raise MapRefused(_("Others are moving this note; try again."), code="busy")
-    prefetch_related_objects([sticky], Prefetch("links", queryset=Sticky.objects.order_by("pk")))
-    target, left = [], []
-    for note in sorted(locked, key=lambda note: (note.position, note.pk)):
-        if note is not sticky:
-            (target if (note.stage_id, note.lane_id) == target_cell else left).append(note)
-    sticky.stage, sticky.lane, sticky.updated_at = stage, lane, timezone.now()
+        _lock, *cell = cursor.fetchone()
+        if cell[0] is None:
+            raise _not_here("stage")
+        if cell[stage_width] is None:
+            raise _not_here("lane")
+        stage, lane = rows.instance(Stage, cell[:stage_width]), rows.instance(Lane, cell[stage_width:])
+        cursor.execute(locked_sql, [journey_map.pk, note_id, stage_id, lane_id, note_id])
+        locked = cursor.fetchall()
+    at_id, at_stage, at_lane, at_position, at_hidden, at_author, at_deleted = _fields(
+        Sticky, "id", "stage_id", "lane_id", "position", "hidden", "author_id", "deleted_at"
+    )
+    row = next((row for row in locked if row[at_id] == note_id), None)
+    if row is None or (row[at_hidden] and row[at_author] != author.pk):
+        raise _not_here("sticky")
+    if row[at_deleted] is not None:
+        raise MapRefused(_("Someone deleted this note."), code="gone")
+    source, target_cell = (row[at_stage], row[at_lane]), (stage_id, lane_id)
+    target, left = [], []  # the others, in the order they show: (position, id)
+    for other in sorted(locked, key=lambda other: (other[at_position], other[at_id])):
+        if other is not row:
+            (target if (other[at_stage], other[at_lane]) == target_cell else left).append(other)
     at = max(0, min(position, len(target)))
-    target.insert(at, sticky)
-    changed = [note for note in _renumbered(target) + _renumbered(left) if note is not sticky]
-    Sticky.objects.bulk_update([sticky, *changed], ["stage", "lane", "position", "updated_at"])
-    event = _log(
-        journey_map,
-        author,
-        "sticky.move",
-        op_id,
-        {"sticky": sticky.pk, "stage": stage.pk, "lane": lane.pk, "position": position, "from": list(source)},
+    in_target = [other[at_id] for other in target]
+    in_target.insert(at, note_id)
+    positions = {pk: n for n, pk in enumerate(in_target)}
+    positions |= {other[at_id]: n for n, other in enumerate(left)}
+    old = {other[at_id]: other[at_position] for other in locked}
+    changed = [pk for pk, n in positions.items() if pk == note_id or old[pk] != n]
+    sticky, drawn = _with_extras(row)
+    sticky.stage, sticky.lane, sticky.position = stage, lane, positions[note_id]
+    sticky.updated_at = timezone.now()
+    drawn.stage_id, drawn.lane_id, drawn.position = stage_id, lane_id, sticky.position
+    drawn.updated_at = sticky.updated_at
+    table = connection.ops.quote_name(Sticky._meta.db_table)
+    when = " ".join("WHEN %s THEN %s" for _pk in changed)
+    write = (
+        f"UPDATE {table} SET stage_id = CASE WHEN id = %s THEN %s ELSE stage_id END, "
+        "lane_id = CASE WHEN id = %s THEN %s ELSE lane_id END, "
+        "updated_at = CASE WHEN id = %s THEN %s ELSE updated_at END, "
+        f"position = CASE id {when} END WHERE id IN ({', '.join(['%s'] * len(changed))}) RETURNING id"
+    )
+    updated_at = Sticky._meta.get_field("updated_at").get_db_prep_save(sticky.updated_at, connection)
+    params = [note_id, stage_id, note_id, lane_id, note_id, updated_at]
+    params += [value for pk in changed for value in (pk, positions[pk])] + changed
+    payload = {
+        "sticky": note_id,
+        "stage": stage_id,
+        "lane": lane_id,
+        "position": position,
+        "from": list(source),
+    }
+    event, _written = events.append_after(
+        write,
+        params,
+        journey_map_id=journey_map.pk,
+        author=author,
+        kind="sticky.move",
+        op_id=op_id,
+        payload=payload,
     )
     swap = None
     # Into a lane the room does not show, the note must leave every page: its cells say so.
-    if lane.visible and not any(note.hidden for note in target):
-        swap = NoteSwap("move", sticky, before=target[at + 1].pk if at + 1 < len(target) else None)
-    return Change(event, cells={source, (stage.pk, lane.pk)}, sticky=sticky, swap=swap)
+    if lane.visible and not any(other[at_hidden] for other in target):
+        swap = NoteSwap("move", drawn, before=in_target[at + 1] if at + 1 < len(in_target) else None)
+    return Change(event, cells={source, target_cell}, sticky=sticky, swap=swap)
 
 
 @transaction.atomic

@@ -223,8 +223,13 @@ class StickyEditForm(OpForm):
     text = StickyText()
 
 
-class StickyMoveForm(CellForm):
-    sticky = RowField()
+class StickyMoveForm(OpForm):
+    """Ids only: the move checks its note and cell itself, in the statement that queues it
+    behind other moves of the map (`maps.services.sticky_move`), and so saves two queries."""
+
+    sticky = forms.IntegerField(min_value=1)
+    stage = forms.IntegerField(min_value=1)
+    lane = forms.IntegerField(min_value=1)
     position = forms.IntegerField(min_value=0, max_value=10_000)
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from maps import services as maps_services
 from workshops import forms, services
 from workshops.models import Participant, Workshop
-from workshops.services import Applied, Refused
+from workshops.services import Applied, Invalid, Refused
 
 Run = Callable[..., Applied]
 
@@ -90,12 +90,6 @@ OPS: dict[str, Op] = {
         forms.StageAnnotateForm, partial(facilitator_change, change=maps_services.stage_annotate)
     ),
 }
-
-
-class Invalid(Refused):
-    def __init__(self, message: str, errors: dict[str, list[str]]) -> None:
-        super().__init__(message, code="invalid")
-        self.errors = errors
 
 
 def perform(

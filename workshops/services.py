@@ -41,6 +41,14 @@ class Refused(Exception):
         self.code = code
 
 
+class Invalid(Refused):
+    """An op whose data does not hold: what is wrong, by field (as a form's errors)."""
+
+    def __init__(self, message: str, errors: dict[str, list[str]]) -> None:
+        super().__init__(message, code="invalid")
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class Applied:
     seq: int
@@ -464,6 +472,8 @@ def map_change(
     try:
         result = change(journey_map=workshop.journey_map, author=by.user, op_id=op_id, **kwargs)
     except maps_services.MapRefused as refused:
+        if refused.field:  # checked by the write itself (a move's note and cell), as a form would
+            raise Invalid(str(refused.message), {refused.field: [str(refused.message)]}) from refused
         raise Refused(refused.message, code=refused.code) from refused
     workshop_id, seq = workshop.pk, result.event.seq
     parts = live.BOARD if result.board else ()

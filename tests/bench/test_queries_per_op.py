@@ -3,7 +3,7 @@
 Counted with CaptureQueriesContext around what RoomConsumer._perform does for one op (read
 the sender's place, validate, write, log) and, separately, around rendering its broadcast
 (live.messages: the reads once, then the templates once per language), which runs in a
-worker thread after commit. Transaction control (BEGIN, SAVEPOINT, RELEASE, COMMIT) is left
+worker thread after commit. Transaction control (BEGIN, SAVEPOINT, RELEASE, COMMIT, ROLLBACK) is left
 out: its count depends on the backend and on the test's own transaction.
 """
 
@@ -20,7 +20,7 @@ from workshops import live
 from workshops.consumers import RoomConsumer
 from workshops.models import Participant, Workshop
 
-CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "COMMIT")
+CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "COMMIT")
 
 
 def statements(queries: CaptureQueriesContext) -> list[str]:
@@ -66,17 +66,17 @@ PUBLISH = 0
 # Every op starts by reading the sender's place with the workshop, its map and the user
 # (roles may change while a socket is open); a retry is looked up only if the op fails.
 CONSUMER = 1
-# Taking the map's next seq and logging the event: one statement on PostgreSQL (a CTE), two
-# on SQLite (which has no UPDATE in a WITH).
-LOG = 1 if connection.vendor == "postgresql" else 2
+# A note's write, taking the map's next seq and logging the event: one statement on PostgreSQL
+# (maps.events.append_after), three on SQLite (which has no INSERT or UPDATE in a WITH).
+WRITE_AND_LOG = 1 if connection.vendor == "postgresql" else 3
 
 
 def test_sticky_create(member, grid, note, django_capture_on_commit_callbacks):
     data = {"stage": grid["stages"][0], "lane": grid["lanes"][0], "text": "Second"}
     op, publish = run(member, "sticky.create", data, "c2", django_capture_on_commit_callbacks)
-    # form: the stage and the lane, together. service: INSERT sticky, its position taken in
-    # the same statement.
-    assert len(op) == CONSUMER + 1 + 1 + LOG, "\n".join(op)
+    # form: the stage and the lane, together. service: INSERT the note (its position taken in
+    # the same statement) and log it.
+    assert len(op) == CONSUMER + 1 + WRITE_AND_LOG, "\n".join(op)
     assert len(publish) == PUBLISH, "\n".join(publish)
 
 
@@ -85,29 +85,35 @@ def test_sticky_edit(member, note, django_capture_on_commit_callbacks):
         member, "sticky.edit", {"sticky": note.pk, "text": "Edited"}, "e1", django_capture_on_commit_callbacks
     )
     # form: the sticky. service: UPDATE … WHERE not deleted RETURNING the note, its author's
-    # names and its links (all its drawing needs).
-    assert len(op) == CONSUMER + 1 + 1 + LOG, "\n".join(op)
+    # names and its links (all its drawing needs), and log it.
+    assert len(op) == CONSUMER + 1 + WRITE_AND_LOG, "\n".join(op)
     assert len(publish) == PUBLISH, "\n".join(publish)
 
 
 def test_sticky_move(member, grid, note, django_capture_on_commit_callbacks):
     data = {"sticky": note.pk, "stage": grid["stages"][1], "lane": grid["lanes"][1], "position": 0}
     op, publish = run(member, "sticky.move", data, "m1", django_capture_on_commit_callbacks)
-    # form: the sticky; the stage and the lane, together. service: on PostgreSQL, the map's
-    # lock for moves (one at a time, so that they cannot deadlock); the note and both cells'
-    # notes, locked in id order, with the note's author; its links (prefetch); one UPDATE of
-    # every changed row.
-    movers_lock = 1 if connection.vendor == "postgresql" else 0
-    assert len(op) == CONSUMER + 2 + movers_lock + 3 + LOG, "\n".join(op)
+    # form: ids only. service: the map's lock for moves (one at a time, so that they cannot
+    # deadlock) with the target's stage and lane; the note and both cells' notes, locked in id
+    # order, with the note's author and links; every changed row written and the event logged.
+    assert len(op) == CONSUMER + 2 + WRITE_AND_LOG, "\n".join(op)
     assert len(publish) == PUBLISH, "\n".join(publish)
 
 
-def test_a_retry_costs_a_lookup_and_changes_nothing(member, note, django_capture_on_commit_callbacks):
-    data = {"sticky": note.pk, "text": "Edited"}
-    run(member, "sticky.edit", data, "e2", django_capture_on_commit_callbacks)
+# Outside a transaction, as the consumer runs: a note's write is one statement, whose failure
+# (the op id seen before) leaves nothing open, so the lookup that follows can run.
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_costs_a_lookup_and_changes_nothing(member, grid):
     consumer = RoomConsumer()
     consumer.participant = member
-    with live.deferred() as events, django_capture_on_commit_callbacks(execute=True):
+    data = {"stage": grid["stages"][0], "lane": grid["lanes"][0], "text": "First"}
+    consumer._perform("sticky.create", data, "c1")
+    note = Sticky.objects.get()
+    first_seq, first = consumer._perform("sticky.edit", {"sticky": note.pk, "text": "Edited"}, "e2")
+    assert len(first) == 1
+    with CaptureQueriesContext(connection) as queries:
         seq, broadcasts = consumer._perform("sticky.edit", {"sticky": note.pk, "text": "Again"}, "e2")
-    assert (broadcasts, events) == ([], [])
+    assert (seq, broadcasts) == (first_seq, [])
+    # The place, the note, the write refused (its op id is taken), then the lookup.
+    assert len(statements(queries)) == CONSUMER + 1 + WRITE_AND_LOG + 1, "\n".join(statements(queries))
     assert Sticky.objects.get().text == "Edited"

@@ -155,6 +155,22 @@ async def test_a_cell_of_another_map_is_named_field_by_field(workshop, other_wor
     error = await next_message(ws, "error", id="d")
     assert (error["code"], sorted(error["errors"])) == ("invalid", ["lane"])
     assert await notes() == []
+    # A move checks its cell itself (in the statement that queues it), and says the same.
+    await create(ws, grid, "mine", op_id="e")
+    [note] = await notes()
+    for i, (stage, lane, wrong) in enumerate(
+        [
+            (other[0].pk, grid["lanes"]["actions"].pk, "stage"),
+            (grid["stages"][0].pk, 10**9, "lane"),
+        ]
+    ):
+        data = {"sticky": note.pk, "stage": stage, "lane": lane, "position": 0}
+        await send(ws, "sticky.move", data, op_id=f"m{i}")
+        error = await next_message(ws, "error", id=f"m{i}")
+        assert (error["code"], sorted(error["errors"])) == ("invalid", [wrong])
+        assert "valid choice" in error["message"]
+    [unmoved] = await notes()
+    assert (unmoved.stage_id, unmoved.lane_id) == (note.stage_id, note.lane_id)
     await ws.disconnect()
 
 
@@ -256,6 +272,10 @@ async def test_private_writing_never_sends_hidden_text_to_the_others(
     [note] = await notes()
     await send(ravi, "sticky.edit", {"sticky": note.pk, "text": "peek"}, op_id="p3")
     assert (await next_message(ravi, "error", id="p3"))["code"] == "invalid"
+    move = {"sticky": note.pk, "stage": note.stage_id, "lane": note.lane_id, "position": 0}
+    await send(ravi, "sticky.move", move, op_id="p3m")
+    error = await next_message(ravi, "error", id="p3m")
+    assert (error["code"], sorted(error["errors"])) == ("invalid", ["sticky"])
     await send(fac, "writing.private", {"on": False}, op_id="p4")
     await next_message(fac, "ack", id="p4")
     revealed = await next_message(ravi, "event", op_id="p4")
