@@ -229,3 +229,42 @@ def test_an_op_rolled_back_as_a_deadlock_victim_runs_again(member, monkeypatch):
     with pytest.raises(OperationalError):
         consumer._perform("sticky.edit", {}, "x")
     assert len(calls) == 2
+
+
+def test_a_note_named_in_an_op_is_found_as_the_orm_finds_it(
+    workshop, member, member2, other_workshop, places
+):
+    """`selectors.note` (a statement built once): what OpForm.rows allows, nothing else."""
+    from django.utils import timezone
+
+    from workshops import selectors
+    from workshops.forms import OpForm
+
+    mine = add(places, member.user, "mine").sticky
+    hidden = add(places, member2.user, "theirs, hidden", hidden=True).sticky
+    gone = add(places, member.user, "gone").sticky
+    Sticky.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    foreign_map = other_workshop.journey_map
+    foreign = services.sticky_create(
+        journey_map=foreign_map,
+        author=other_workshop.owner,
+        stage=foreign_map.stages.first(),
+        lane=foreign_map.lanes.first(),
+        text="another map's",
+    ).sticky
+    for deleted in (False, True):
+        form = OpForm({}, workshop=workshop, by=member)
+        form.deleted_notes = deleted
+        orm = set(form.rows("sticky").values_list("pk", flat=True))
+        for note in (mine, hidden, gone, foreign):
+            found = selectors.note(
+                journey_map_id=workshop.journey_map_id, pk=note.pk, viewer_id=member.user_id, deleted=deleted
+            )
+            assert (found is not None) == (note.pk in orm), (note.text, deleted)
+            if found is not None:
+                expected = Sticky.objects.get(pk=note.pk)
+                fields = [f.attname for f in Sticky._meta.concrete_fields]
+                assert [getattr(found, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert orm == {mine.pk, gone.pk}  # with deleted notes: all but the hidden and the foreign
+    # The hidden note is there for its author.
+    assert selectors.note(journey_map_id=workshop.journey_map_id, pk=hidden.pk, viewer_id=member2.user_id)
