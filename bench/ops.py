@@ -26,6 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ops", type=int, default=600)
     parser.add_argument("--warmup", type=int, default=60)
+    parser.add_argument("--gap", type=float, default=0.0, help="seconds idle between ops (as in a room)")
     parser.add_argument("--statements", action="store_true", help="also time each kind of statement")
     parser.add_argument("--profile", help="write a cProfile of the timed ops to this file")
     args = parser.parse_args()
@@ -101,6 +102,8 @@ def main() -> None:
         for i in range(args.warmup + args.ops):
             name, data = frame(i)
             consumer = consumers[i % len(consumers)]
+            if args.gap:
+                time.sleep(args.gap)
             statements.clear()
             commits[0] = 0
             if profiler is not None and i == args.warmup:
