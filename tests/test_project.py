@@ -296,6 +296,21 @@ def test_no_environment_means_sqlite_and_the_in_memory_layer() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "env,threshold,frozen",
+    [
+        ({}, 50_000, True),
+        ({"JOURNEYMAP_GC_THRESHOLD": "0"}, 700, True),
+        ({"JOURNEYMAP_GC_FREEZE": "0"}, 700, False),
+    ],
+)
+def test_the_server_freezes_start_up_and_collects_cycles_less_often(env, threshold, frozen) -> None:
+    code = "import gc, journeymap.asgi; print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    result = run_python("-c", code, env=deploy_env(**env))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(threshold), str(frozen)]
+
+
 @pytest.mark.parametrize("path", ["/", "/accounts/login/", "/accounts/signup/"])
 def test_pages_carry_a_strict_content_security_policy(client: Client, db: None, path: str) -> None:
     response = client.get(path)
