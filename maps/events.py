@@ -74,6 +74,7 @@ def append_after(
     op_id: str | None = None,
     payload: dict[str, Any] | None = None,
     id_key: str | None = None,
+    also: Sequence[tuple[str, Sequence[Any]]] = (),
 ) -> tuple[MapEvent | None, list[tuple[Any, ...]]]:
     """Run `write` (one INSERT or UPDATE … RETURNING) and log its event; return both.
 
@@ -81,8 +82,10 @@ def append_after(
     atomic by itself: a change made of one write needs no transaction around it (no BEGIN and
     COMMIT, two round trips of every live op). A write that touched no row logs nothing and
     takes no number: (None, []). `id_key` puts the first id the write returns (a new note's;
-    `write` must return `id` first) into the payload under that key. The map's row is taken
-    after the write's rows, as every write takes it: last. No savepoint is made: inside a
+    `write` must return `id` first) into the payload under that key. `also`: more writes
+    (statement, params) of the same change, made in the same statement after `write`; they must
+    change nothing when `write` touches no row. The map's row is taken after the write's rows,
+    as every write takes it: last. No savepoint is made: inside a
     caller's transaction a failed statement (a retried op id) aborts that transaction, so
     callers that go on after one run outside a transaction, as the websocket consumer does.
     """
@@ -93,6 +96,8 @@ def append_after(
             returned = [tuple(row) for row in cursor.fetchall()]
             if not returned:
                 return None, []
+            for statement, statement_params in also:
+                cursor.execute(statement, statement_params)
             if id_key:
                 payload[id_key] = returned[0][0]
             event = append(
@@ -115,8 +120,9 @@ def append_after(
     if id_key:
         payload_sql = "%s::jsonb || jsonb_build_object(%s, (SELECT w.id FROM w LIMIT 1))"
         payload_params.append(id_key)
+    more = "".join(f"x{n} AS ({statement}), " for n, (statement, _params) in enumerate(also))
     sql = (
-        f"WITH w AS ({write}), "
+        f"WITH w AS ({write}), {more}"
         f"s AS (UPDATE {JourneyMap._meta.db_table} SET seq = seq + 1 "
         "WHERE id = %s AND EXISTS (SELECT 1 FROM w) RETURNING seq), "
         f"e AS (INSERT INTO {MapEvent._meta.db_table} ({columns}, payload, seq) "
@@ -124,7 +130,8 @@ def append_after(
         "SELECT e.id, e.seq, w.* FROM w LEFT JOIN e ON TRUE"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, journey_map_id, *values, *payload_params])
+        more_params = [value for _statement, statement_params in also for value in statement_params]
+        cursor.execute(sql, [*params, *more_params, journey_map_id, *values, *payload_params])
         rows = cursor.fetchall()
     if not rows:
         return None, []

@@ -74,10 +74,10 @@ class NoteSwap:
     """A change to one note that everyone may see, drawn without redrawing its cell.
 
     The room applies it as it stands (docs/protocol.md, "One note"): "replace" the note where it
-    is, "append" it to the end of its cell, or "move" it: out of where it was, and in before
-    the note `before` (None: at the end of its new cell). Only for a note nobody has hidden
-    from anyone, beside notes nobody has hidden: otherwise what each viewer has differs, and
-    the cells are drawn again as each may see them.
+    is, "append" it to the end of its cell, "move" it: out of where it was, and in before
+    the note `before` (None: at the end of its new cell), or "remove" it (deleted). Only for
+    a note nobody has hidden from anyone, beside notes nobody has hidden: otherwise what each
+    viewer has differs, and the cells are drawn again as each may see them.
     """
 
     kind: str
@@ -476,16 +476,35 @@ def sticky_move(
     return Change(event, cells={source, target_cell}, sticky=sticky, swap=swap)
 
 
-@transaction.atomic
 def sticky_delete(
     *, journey_map: JourneyMap, author: AbstractBaseUser, sticky: Sticky, op_id: str | None = None
 ) -> Change:
-    sticky = _alive(sticky)
-    sticky.deleted_at = timezone.now()
-    sticky.save(update_fields=["deleted_at", "updated_at"])
-    sticky.links.clear()
-    event = _log(journey_map, author, "sticky.delete", op_id, {"sticky": sticky.pk})
-    return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky)
+    """The note leaves the board (it is kept, for undo: `sticky_restore`) and its links go,
+    in the statement that logs it. Everyone who saw it has it taken off their page."""
+    now = timezone.now()
+    table = connection.ops.quote_name(Sticky._meta.db_table)
+    at = Sticky._meta.get_field("deleted_at").get_db_prep_save(now, connection)
+    write = (
+        f"UPDATE {table} SET deleted_at = %s, updated_at = %s WHERE id = %s AND deleted_at IS NULL "
+        f"RETURNING {', '.join(rows.columns(Sticky))}"
+    )
+    through = connection.ops.quote_name(Sticky.links.through._meta.db_table)
+    links = f"DELETE FROM {through} WHERE from_sticky_id = %s"
+    event, returned = events.append_after(
+        write,
+        [at, at, sticky.pk],
+        journey_map_id=journey_map.pk,
+        author=author,
+        kind="sticky.delete",
+        op_id=op_id,
+        payload={"sticky": sticky.pk},
+        also=[(links, [sticky.pk])],
+    )
+    if event is None:
+        raise MapRefused(_("Someone deleted this note."), code="gone")
+    sticky = rows.instance(Sticky, returned[0])
+    swap = None if sticky.hidden else NoteSwap("remove", sticky)
+    return Change(event, cells={(sticky.stage_id, sticky.lane_id)}, sticky=sticky, swap=swap)
 
 
 @transaction.atomic

@@ -100,6 +100,15 @@ def test_sticky_move(member, grid, note, django_capture_on_commit_callbacks):
     assert len(publish) == PUBLISH, "\n".join(publish)
 
 
+def test_sticky_delete(member, note, django_capture_on_commit_callbacks):
+    op, publish = run(member, "sticky.delete", {"sticky": note.pk}, "d1", django_capture_on_commit_callbacks)
+    # form: the sticky. service: UPDATE … WHERE not deleted, its links deleted and the event
+    # logged, in one statement on PostgreSQL (the links are one more on SQLite).
+    links = 0 if connection.vendor == "postgresql" else 1
+    assert len(op) == CONSUMER + 1 + WRITE_AND_LOG + links, "\n".join(op)
+    assert len(publish) == PUBLISH, "\n".join(publish)
+
+
 # Outside a transaction, as the consumer runs: a note's write is one statement, whose failure
 # (the op id seen before) leaves nothing open, so the lookup that follows can run.
 @pytest.mark.django_db(transaction=True)

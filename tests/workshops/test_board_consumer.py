@@ -70,7 +70,8 @@ async def test_edit_move_style_delete_and_undo_reach_the_others(workshop, grid, 
             f'hx-swap-oob="beforeend:#cell-{grid["stages"][1].pk}-{grid["lanes"]["actions"].pk} > .notes"',
         ),
         ("sticky.style", {"sticky": note.pk, "colour": "pink", "is_aha": True}, "colour-pink"),
-        ("sticky.delete", {"sticky": note.pk}, f'id="cell-{grid["stages"][1].pk}-'),
+        # The deleted note alone is taken off the page (docs/protocol.md, "One note").
+        ("sticky.delete", {"sticky": note.pk}, f'<li id="sticky-{note.pk}" hx-swap-oob="delete"></li>'),
         ("sticky.restore", {"sticky": note.pk}, "Calls twice"),
     ]
     for i, (op, data, shown) in enumerate(steps):

@@ -268,3 +268,33 @@ def test_a_note_named_in_an_op_is_found_as_the_orm_finds_it(
     assert orm == {mine.pk, gone.pk}  # with deleted notes: all but the hidden and the foreign
     # The hidden note is there for its author.
     assert selectors.note(journey_map_id=workshop.journey_map_id, pk=hidden.pk, viewer_id=member2.user_id)
+
+
+def test_a_deleted_note_is_taken_off_the_page_alone_and_its_links_go(workshop, member, places):
+    user = member.user
+    first, second = add(places, user, "First").sticky, add(places, user, "Second").sticky
+    services.sticky_link(journey_map=places["map"], author=user, sticky=first, to=second, linked=True)
+    change = services.sticky_delete(journey_map=places["map"], author=user, sticky=first)
+    assert (change.swap.kind, change.event.kind, change.event.payload) == (
+        "remove",
+        "sticky.delete",
+        {"sticky": first.pk},
+    )
+    event = live.Event(workshop.pk, change.event.seq, None, swaps=(change.swap,))
+    for _group, message in live.messages(event):
+        import json
+
+        assert (
+            json.loads(message["text"])["html"].strip()
+            == f'<li id="sticky-{first.pk}" hx-swap-oob="delete"></li>'
+        )
+    first.refresh_from_db()
+    assert first.deleted_at is not None and not first.links.exists()
+    with pytest.raises(services.MapRefused) as refused:
+        services.sticky_delete(journey_map=places["map"], author=user, sticky=first)
+    assert refused.value.code == "gone"
+    assert Sticky.objects.get(pk=second.pk).deleted_at is None
+    # A note hidden by private writing: others never saw it, and their cells say how many are
+    # being written, so the cells are drawn again for each viewer.
+    hidden = add(places, user, "Secret", hidden=True).sticky
+    assert services.sticky_delete(journey_map=places["map"], author=user, sticky=hidden).swap is None
