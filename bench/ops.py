@@ -118,8 +118,9 @@ def main() -> None:
                 times[name].append(elapsed * 1000)
                 queries[name].append(len(statements))
                 transactions[name].append(commits[0])
-            if name == "sticky.create":
-                notes.append(Sticky.objects.latest("pk").pk)
+            if name == "sticky.create":  # the bench's own lookup: not the op's, not timed
+                notes.append(Sticky.objects.values_list("pk", flat=True).latest("pk"))
+                spent_in.pop(" ".join(statements[-1].split())[:90], None)
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
