@@ -12,16 +12,41 @@ from django.utils import timezone
 from maps.models import JourneyMap, MapEvent
 
 
-def next_seq(*, journey_map_id: int) -> int:
+def _take_number(*, journey_map_id: int) -> tuple[int, str]:
     # One statement takes the number and locks the map row until commit, so numbers are
     # gap-free and every process sees the same order.
     table = JourneyMap._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET seq = seq + 1 WHERE id = %s RETURNING seq", [journey_map_id])
+        cursor.execute(
+            f"UPDATE {table} SET seq = seq + 1 WHERE id = %s RETURNING seq, languages", [journey_map_id]
+        )
         row = cursor.fetchone()
     if row is None:
         raise JourneyMap.DoesNotExist(journey_map_id)
-    return int(row[0])
+    return int(row[0]), row[1]
+
+
+def _languages(value: str) -> tuple[str, ...]:
+    return tuple(value.split()) if value else ()
+
+
+def add_language(*, journey_map_id: int, language: str) -> None:
+    """A page in `language` has opened the map's room: its events are drawn in it from now on.
+
+    Each event carries the languages its map had when it took its number (`MapEvent.languages`,
+    set by `append` and `append_after`). This takes the map's row as taking a number does, so an
+    event is either numbered after this (and drawn in `language`) or committed before it (and
+    in what the page reads next: call this before the page reads the room). Nothing is written
+    when the language is there already. Languages are never taken off: a map's room drawn in a
+    language nobody reads any more costs renders, never a missing event.
+    """
+    table = JourneyMap._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET languages = TRIM(languages || ' ' || %s) "
+            "WHERE id = %s AND ' ' || languages || ' ' NOT LIKE %s",
+            [language, journey_map_id, f"% {language} %"],
+        )
 
 
 def append(
@@ -42,25 +67,29 @@ def append(
         created_at=timezone.now(),
     )
     if connection.vendor != "postgresql":
-        event.seq = next_seq(journey_map_id=journey_map_id)
+        event.seq, languages = _take_number(journey_map_id=journey_map_id)
         event.save(force_insert=True)
+        event.languages = _languages(languages)
         return event
     # PostgreSQL takes the number and inserts the event in one round trip.
     fields = ["journey_map_id", "author_id", "op_id", "kind", "payload", "created_at"]
     values = [MapEvent._meta.get_field(f).get_db_prep_save(getattr(event, f), connection) for f in fields]
     columns = ", ".join(MapEvent._meta.get_field(f).column for f in fields)
     sql = (
-        f"WITH s AS (UPDATE {JourneyMap._meta.db_table} SET seq = seq + 1 WHERE id = %s RETURNING seq) "
-        f"INSERT INTO {MapEvent._meta.db_table} ({columns}, seq) "
-        f"SELECT {', '.join(['%s'] * len(fields))}, s.seq FROM s RETURNING id, seq"
+        f"WITH s AS (UPDATE {JourneyMap._meta.db_table} SET seq = seq + 1 WHERE id = %s "
+        "RETURNING seq, languages), "
+        f"e AS (INSERT INTO {MapEvent._meta.db_table} ({columns}, seq) "
+        f"SELECT {', '.join(['%s'] * len(fields))}, s.seq FROM s RETURNING id, seq) "
+        "SELECT e.id, e.seq, s.languages FROM e, s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [journey_map_id, *values])
         row = cursor.fetchone()
     if row is None:
         raise JourneyMap.DoesNotExist(journey_map_id)
-    event.pk, event.seq = row
+    event.pk, event.seq, languages = row
     event._state.adding, event._state.db = False, connection.alias
+    event.languages = _languages(languages)
     return event
 
 
@@ -124,10 +153,10 @@ def append_after(
     sql = (
         f"WITH w AS ({write}), {more}"
         f"s AS (UPDATE {JourneyMap._meta.db_table} SET seq = seq + 1 "
-        "WHERE id = %s AND EXISTS (SELECT 1 FROM w) RETURNING seq), "
+        "WHERE id = %s AND EXISTS (SELECT 1 FROM w) RETURNING seq, languages), "
         f"e AS (INSERT INTO {MapEvent._meta.db_table} ({columns}, payload, seq) "
         f"SELECT {', '.join(['%s'] * len(fields))}, {payload_sql}, s.seq FROM s RETURNING id, seq) "
-        "SELECT e.id, e.seq, w.* FROM w LEFT JOIN e ON TRUE"
+        "SELECT e.id, e.seq, s.languages, w.* FROM w LEFT JOIN e ON TRUE LEFT JOIN s ON TRUE"
     )
     with connection.cursor() as cursor:
         more_params = [value for _statement, statement_params in also for value in statement_params]
@@ -137,9 +166,9 @@ def append_after(
         return None, []
     if rows[0][0] is None:  # no map to log in: cannot be, as a note's map exists (a foreign key)
         raise JourneyMap.DoesNotExist(journey_map_id)
-    event.pk, event.seq = rows[0][0], rows[0][1]
+    event.pk, event.seq, event.languages = rows[0][0], rows[0][1], _languages(rows[0][2])
     event._state.adding, event._state.db = False, connection.alias
-    returned = [tuple(row[2:]) for row in rows]
+    returned = [tuple(row[3:]) for row in rows]
     if id_key:
         event.payload[id_key] = returned[0][0]
     return event, returned

@@ -26,6 +26,9 @@ class JourneyMap(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="journey_maps")
     # The number of the newest event in this map's log (DESIGN.md, "Total order").
     seq = models.PositiveBigIntegerField(default=0)
+    # The languages of the pages that have opened this map's room, space-separated: its events
+    # are drawn in these only (none yet: in every language). maps.events.add_language.
+    languages = models.CharField(max_length=100, blank=True, default="", editable=False)
     persona = models.ForeignKey(
         "Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="journey_maps"
     )
@@ -79,6 +82,9 @@ class MapEvent(models.Model):
     kind = models.CharField(max_length=40)
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Not stored: the map's languages when this event took its number (maps.events), the
+    # languages it is drawn in for the room; () for every language.
+    languages: tuple[str, ...] = ()
 
     class Meta:
         constraints = [

@@ -95,7 +95,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
-        await self.write(services.presence_connect, participant=self.participant)
+        await self.write(services.presence_connect, participant=self.participant, language=self.language)
         # A client that says what it has (?since=N) gets only what it missed.
         since = parse_qs(self.scope.get("query_string", b"").decode()).get("since", [""])[0]
         await self.resync(int(since) if since.isdigit() else None)

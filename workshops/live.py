@@ -184,10 +184,19 @@ class Event:
     # One note changed (maps.services.NoteSwap), drawn from what the op has: nothing is read.
     swaps: tuple[Any, ...] = ()
     drawn: tuple[Message, ...] | None = None  # `messages(self)`, when drawn already (`predraw`)
+    # The languages pages of the room read (the map's, when the event took its number:
+    # maps.events.add_language); () for every language.
+    languages: tuple[str, ...] = ()
+
+
+def languages_of(event: Event) -> list[str]:
+    """The languages to draw an event in: those of the pages that have opened its room."""
+    return [code for code, _name in settings.LANGUAGES if not event.languages or code in event.languages]
 
 
 def messages(event: Event) -> list[Message]:
-    """The event rendered for every group that gets it: once per language, not per recipient.
+    """The event rendered for every group that gets it: once per language its room reads (not
+    per recipient).
 
     Each socket is in the group of its page's language and forwards the text as is. Notes
     hidden by private writing never leave the server in the common render: their authors get
@@ -214,7 +223,7 @@ def messages(event: Event) -> list[Message]:
         variants.append((partial(user_group_name, user_id=user_id), user_id, own))
     out: list[Message] = []
     for name, user_id, context in variants:
-        for language, _name in settings.LANGUAGES:
+        for language in languages_of(event):
             with translation.override(language):
                 html = draw(context, event.parts)
             text = json.dumps({"type": "event", "seq": event.seq, "op_id": event.op_id, "html": html})
@@ -228,7 +237,7 @@ def messages(event: Event) -> list[Message]:
 def swap_texts(event: Event) -> list[tuple[str, str]]:
     """(language, frame) of an event that one note says all of: everyone sees the same note."""
     out = []
-    for language, _name in settings.LANGUAGES:
+    for language in languages_of(event):
         with translation.override(language):
             html = "".join(
                 render_to_string("maps/board.html#swap", {"swap": swap, "note": swap.sticky})
@@ -269,6 +278,7 @@ def publish(
     cells: Iterable[Cell] = (),
     journey_map: Any = None,
     swaps: tuple[Any, ...] = (),
+    languages: tuple[str, ...] = (),
     **extra: Any,
 ) -> None:
     """Send one event to everyone in the workshop (call after commit).
@@ -276,7 +286,17 @@ def publish(
     Inside `deferred` the event is handed to the caller; elsewhere (a view, a command) it is
     rendered and sent now.
     """
-    event = Event(workshop_id, seq, op_id, tuple(parts), tuple(cells), journey_map, extra, tuple(swaps))
+    event = Event(
+        workshop_id,
+        seq,
+        op_id,
+        tuple(parts),
+        tuple(cells),
+        journey_map,
+        extra,
+        tuple(swaps),
+        languages=tuple(languages),
+    )
     pending = _pending.get()
     if pending is not None:
         pending.append(event)

@@ -161,7 +161,14 @@ def _record(
     )
     workshop_id = workshop.pk
     transaction.on_commit(
-        lambda: live.publish(workshop_id=workshop_id, seq=event.seq, op_id=op_id, parts=parts, **extra)
+        lambda: live.publish(
+            workshop_id=workshop_id,
+            seq=event.seq,
+            op_id=op_id,
+            parts=parts,
+            languages=event.languages,
+            **extra,
+        )
     )
     return Applied(seq=event.seq)
 
@@ -411,8 +418,14 @@ def join_code_rotate(*, workshop: Workshop, by: Participant, op_id: str | None =
 
 
 @transaction.atomic
-def presence_connect(*, participant: Participant, now: datetime | None = None) -> None:
+def presence_connect(
+    *, participant: Participant, language: str | None = None, now: datetime | None = None
+) -> None:
+    """A socket of the participant opened, its page in `language`: from now on the room's events
+    are drawn in it too (`maps.events.add_language`; call before the socket reads the room)."""
     now = now or timezone.now()
+    if language:
+        events.add_language(journey_map_id=participant.workshop.journey_map_id, language=language)
     Participant.objects.filter(pk=participant.pk).update(sockets=F("sockets") + 1, last_seen=now)
     participant.refresh_from_db(fields=["sockets", "last_seen"])
     if participant.sockets == 1:
@@ -475,7 +488,7 @@ def map_change(
         if refused.field:  # checked by the write itself (a move's note and cell), as a form would
             raise Invalid(str(refused.message), {refused.field: [str(refused.message)]}) from refused
         raise Refused(refused.message, code=refused.code) from refused
-    workshop_id, seq = workshop.pk, result.event.seq
+    workshop_id, seq, languages = workshop.pk, result.event.seq, result.event.languages
     parts = live.BOARD if result.board else ()
     if result.backstory:
         parts += live.BACKSTORY
@@ -500,6 +513,7 @@ def map_change(
             cells=cells,
             swaps=swaps,
             journey_map=journey_map,
+            languages=languages,
         )
     )
     return Applied(seq=seq)
@@ -552,9 +566,11 @@ def private_writing_set(
     if on:
         return _record(workshop, by, "writing.private", op_id, {"on": True}, live.BOARD_BAR)
     revealed = maps_services.stickies_reveal(journey_map=workshop.journey_map, author=by.user, op_id=op_id)
-    workshop_id, seq = workshop.pk, revealed.event.seq
+    workshop_id, seq, languages = workshop.pk, revealed.event.seq, revealed.event.languages
     transaction.on_commit(
-        lambda: live.publish(workshop_id=workshop_id, seq=seq, op_id=op_id, parts=live.BOARD)
+        lambda: live.publish(
+            workshop_id=workshop_id, seq=seq, op_id=op_id, parts=live.BOARD, languages=languages
+        )
     )
     return Applied(seq=seq)
 
@@ -581,10 +597,14 @@ def private_ratings_set(
     if on:
         return _record(workshop, by, "emotion.private", op_id, {"on": True}, live.BOARD_BAR)
     revealed = maps_services.emotion_reveal(journey_map=workshop.journey_map, author=by.user, op_id=op_id)
-    workshop_id, seq = workshop.pk, revealed.event.seq
+    workshop_id, seq, languages = workshop.pk, revealed.event.seq, revealed.event.languages
     transaction.on_commit(
         lambda: live.publish(
-            workshop_id=workshop_id, seq=seq, op_id=op_id, parts=live.BOARD_BAR + live.EMOTION
+            workshop_id=workshop_id,
+            seq=seq,
+            op_id=op_id,
+            parts=live.BOARD_BAR + live.EMOTION,
+            languages=languages,
         )
     )
     return Applied(seq=seq)

@@ -382,3 +382,43 @@ async def test_each_socket_gets_the_room_in_its_own_language(workshop, facilitat
     assert "主持人" in error["message"]  # refused, in Chinese
     await fac.disconnect()
     await mem.disconnect()
+
+
+async def test_events_are_drawn_only_in_the_languages_the_room_reads(
+    workshop, facilitator, member, monkeypatch
+):
+    """Most rooms read one language: their events are drawn and sent in it alone. A page that
+    opens in another language adds it before it reads the room, so it misses nothing."""
+    from maps.models import JourneyMap
+    from workshops import live
+
+    @database_sync_to_async
+    def languages() -> str:
+        return JourneyMap.objects.get(pk=workshop.journey_map_id).languages
+
+    fac = await join(facilitator.user, workshop)
+    assert await languages() == "en"
+    messages, drawn = live.messages, {}
+
+    def spy(event):
+        out = messages(event)
+        drawn[event.op_id] = [group for group, _message in out]
+        return out
+
+    monkeypatch.setattr(live, "messages", spy)
+    await send(fac, "timer.start", op_id="en-only")
+    await next_message(fac, "event", op_id="en-only")
+    assert drawn["en-only"] == [live.group_name(workshop.pk, "en")]
+    connected, mem = await open_socket(member.user, workshop, language="zh-hans")
+    assert connected and (await mem.receive_json_from())["type"] == "snapshot"
+    assert await languages() == "en zh-hans"
+    await send(fac, "timer.pause", op_id="both")
+    assert "暂停" not in (await next_message(fac, "event", op_id="both"))["html"]
+    assert "继续" in (await next_message(mem, "event", op_id="both"))["html"]  # "Resume"
+    assert drawn["both"] == [live.group_name(workshop.pk, "en"), live.group_name(workshop.pk, "zh-hans")]
+    await mem.disconnect()
+    connected, again = await open_socket(member.user, workshop, language="zh-hans")
+    assert connected and (await again.receive_json_from())["type"] == "snapshot"
+    assert await languages() == "en zh-hans"  # written once
+    await fac.disconnect()
+    await again.disconnect()

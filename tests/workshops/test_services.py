@@ -302,7 +302,9 @@ def test_events_are_broadcast_only_after_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.timer_start(workshop=workshop, by=facilitator, op_id="op-1")
     assert len(callbacks) == 1
-    assert sent == [{"workshop_id": workshop.pk, "seq": 1, "op_id": "op-1", "parts": ("now",)}]
+    assert sent == [
+        {"workshop_id": workshop.pk, "seq": 1, "op_id": "op-1", "parts": ("now",), "languages": ()}
+    ]
 
 
 def test_a_refused_op_broadcasts_nothing(workshop, member, django_capture_on_commit_callbacks):
