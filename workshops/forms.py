@@ -150,6 +150,10 @@ class StepGoForm(OpForm):
         return step
 
 
+# The largest id a row can have (a bigint): a larger one names nothing, and is not looked up.
+MAX_ID = 2**63 - 1
+
+
 class RowField(forms.ModelChoiceField):
     """A row of the workshop's own, looked up by id when cleaned (`OpForm.find`). Building
     every such field's queryset with each form cost an op about half a millisecond."""
@@ -167,7 +171,7 @@ class RowField(forms.ModelChoiceField):
             pk = int(value)
         else:
             pk = None
-        row = self.find(pk) if pk is not None and self.find is not None else None
+        row = self.find(pk) if pk is not None and 0 < pk <= MAX_ID and self.find is not None else None
         if row is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
@@ -219,11 +223,11 @@ class StickyText(forms.CharField):
 
 class CellForm(OpForm):
     """An op that names a cell: its stage and lane are read together in one query
-    (`selectors.stage_and_lane`; the live path's creates and moves), and each still gets an
+    (`selectors.stage_and_lane`; the live path's creates), and each still gets an
     error of its own when it is not of this workshop's map."""
 
-    stage = forms.IntegerField(min_value=1)
-    lane = forms.IntegerField(min_value=1)
+    stage = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    lane = forms.IntegerField(min_value=1, max_value=MAX_ID)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -259,9 +263,9 @@ class StickyMoveForm(OpForm):
     """Ids only: the move checks its note and cell itself, in the statement that queues it
     behind other moves of the map (`maps.services.sticky_move`), and so saves two queries."""
 
-    sticky = forms.IntegerField(min_value=1)
-    stage = forms.IntegerField(min_value=1)
-    lane = forms.IntegerField(min_value=1)
+    sticky = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    stage = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    lane = forms.IntegerField(min_value=1, max_value=MAX_ID)
     position = forms.IntegerField(min_value=0, max_value=10_000)
 
 

@@ -128,6 +128,10 @@ async def test_a_locked_board_is_read_only_for_members(workshop, grid, facilitat
         ("sticky.create", {"text": "   "}, "invalid"),
         ("sticky.edit", {"sticky": 999999, "text": "hi"}, "invalid"),
         ("sticky.move", {"sticky": "one", "position": -1}, "invalid"),
+        # Ids past what the database holds: refused as any unknown id, not an error.
+        ("sticky.edit", {"sticky": 10**30, "text": "hi"}, "invalid"),
+        ("sticky.move", {"sticky": 10**30, "stage": 10**30, "lane": 10**30, "position": 0}, "invalid"),
+        ("sticky.create", {"stage": 10**30, "lane": 10**30, "text": "hi"}, "invalid"),
         ("sticky.style", {"sticky": 999999, "colour": "tartan"}, "invalid"),
         ("stage.create", {"name": "Onboarding"}, "forbidden"),
         ("stage.rename", {"stage": "x", "name": ""}, "invalid"),
