@@ -424,10 +424,12 @@ def presence_connect(
     """A socket of the participant opened, its page in `language`: from now on the room's events
     are drawn in it too (`maps.events.add_language`; call before the socket reads the room)."""
     now = now or timezone.now()
-    if language:
-        events.add_language(journey_map_id=participant.workshop.journey_map_id, language=language)
     Participant.objects.filter(pk=participant.pk).update(sockets=F("sockets") + 1, last_seen=now)
     participant.refresh_from_db(fields=["sockets", "last_seen"])
+    # The map's row after the participant's, as every write that logs takes them (no deadlock
+    # with a disconnect), and before the presence event takes its number (drawn in it too).
+    if language:
+        events.add_language(journey_map_id=participant.workshop.journey_map_id, language=language)
     if participant.sockets == 1:
         _record(participant.workshop, participant, "presence.online", None, {}, live.PEOPLE)
 
