@@ -108,6 +108,8 @@ def test_three_people_write_move_recolour_and_delete_notes_together(
     ravi.keyboard.press("Delete")
     for page in everyone:
         expect(note(page, "near the lake")).to_have_count(0)
+    # The note alone left each page (docs/protocol.md, "One note"); Mia sees its cell empty.
+    mia.screenshot(path=str(screenshots_dir / "board-after-delete.png"))
     ravi.locator(".toast-action").click()
     for page in everyone:
         expect(note(page, "near the lake")).to_have_count(1)
