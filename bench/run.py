@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.run --profiles play burst --backends sqlite postgres
     .venv/bin/python -m bench.run --knee --backends postgres
     .venv/bin/python -m bench.run --page
+    .venv/bin/python -m bench.run --ops
 
 Each load runs in its own process (`python -m bench.load`, which seeds, starts Daphne and
 drives the sockets) on a database made for this run: a fresh SQLite file, or the
@@ -223,7 +224,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--all", action="store_true", help="every profile on both backends, the knee, the page"
+        "--all", action="store_true", help="every profile on both backends, the knee, the page, one op"
     )
     parser.add_argument("--profiles", nargs="*", default=[], help="play S L burst")
     parser.add_argument(
@@ -247,9 +248,12 @@ def main() -> None:
         action="store_true",
         help="board and summary pages (500 notes), exports (2,000): time and queries",
     )
+    parser.add_argument(
+        "--ops", action="store_true", help="one op in process, back to back and with idle gaps (bench.ops)"
+    )
     args = parser.parse_args()
     if args.all:
-        args.profiles, args.knee, args.page = ["play", "S", "L", "burst"], True, True
+        args.profiles, args.knee, args.page, args.ops = ["play", "S", "L", "burst"], True, True, True
 
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -291,6 +295,20 @@ def main() -> None:
             )
             print(done.stdout, done.stderr[-3000:], flush=True)
             summary += [f"## Pages and exports, {name}\n", done.stdout.strip(), ""]
+    if args.ops:
+        for name, env in backends.items():
+            for extra in ([], ["--gap", "0.1", "--ops", "200", "--warmup", "20"]):
+                done = subprocess.run(
+                    [python(), "-m", "bench.ops", *extra],
+                    cwd=BASE_DIR,
+                    env=environ(env),
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                print(done.stdout, done.stderr[-3000:], flush=True)
+                gaps = ", 0.1 s idle before each" if extra else ""
+                summary += [f"## One op in process, {name}{gaps}\n", done.stdout.strip(), ""]
     text = "\n".join(summary)
     (OUT / f"summary-{stamp}.md").write_text(text)
     print(text)
