@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection
+from django.db import IntegrityError, connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -27,10 +27,6 @@ MAX_OP_ID = 64
 # Ops of one socket waiting for the one before them to finish, at most.
 MAX_WAITING = 100
 STOP = object()  # put in a socket's inbox to end its ops task
-# An op the database rolled back as a deadlock victim (40P01) or a serialization failure
-# (40001) runs again, up to this many times in all.
-RETRIES = 3
-RETRY_SQLSTATES = {"40P01", "40001"}
 T = TypeVar("T")
 
 
@@ -215,18 +211,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "ack", "op": name, "id": op_id, "seq": seq})
 
     def _perform(self, name: str, data: dict[str, Any], op_id: str | None) -> tuple[int, list[live.Event]]:
-        # Concurrent writes to one map can deadlock in PostgreSQL (rows locked in different
-        # orders); it then rolls one of them back whole, which is safe to run again.
-        for attempt in range(1, RETRIES + 1):
-            try:
-                return self._perform_once(name, data, op_id)
-            except OperationalError as error:
-                if getattr(error.__cause__, "sqlstate", None) not in RETRY_SQLSTATES or attempt == RETRIES:
-                    raise
-                logger.warning(
-                    "Op %s rolled back by the database (%s); trying again", name, error.__cause__.sqlstate
-                )
-        raise AssertionError("unreachable")
+        return ops.retried(name, lambda: self._perform_once(name, data, op_id))
 
     def _perform_once(
         self, name: str, data: dict[str, Any], op_id: str | None

@@ -7,11 +7,13 @@ The protocol is documented in docs/protocol.md.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import OperationalError
 from django.utils.translation import gettext as _
 
 from maps import services as maps_services
@@ -20,6 +22,12 @@ from workshops.models import Participant, Workshop
 from workshops.services import Applied, Invalid, Refused
 
 Run = Callable[..., Applied]
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+# An op the database rolled back as a deadlock victim (40P01) or a serialization failure
+# (40001) runs again, up to this many times in all.
+RETRIES = 3
+RETRY_SQLSTATES = {"40P01", "40001"}
 
 
 @dataclass(frozen=True)
@@ -104,3 +112,20 @@ def perform(
         first = next(iter(errors.values()))[0]
         raise Invalid(first, errors)
     return op.run(workshop=workshop, by=by, op_id=op_id, **form.cleaned_data)
+
+
+def retried(name: str, run: Callable[[], T]) -> T:
+    """`run()` (an op, in a transaction of its own), again if the database rolled it back as a
+    deadlock victim: concurrent writes to one map can deadlock in PostgreSQL (rows locked in
+    different orders), which then undoes one of them whole, so running it again is safe. The
+    websocket consumer and the HTTP fallback both run their ops so."""
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return run()
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) not in RETRY_SQLSTATES or attempt == RETRIES:
+                raise
+            logger.warning(
+                "Op %s rolled back by the database (%s); trying again", name, error.__cause__.sqlstate
+            )
+    raise AssertionError("unreachable")

@@ -120,12 +120,12 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def room_op(request: HttpRequest, slug: str) -> HttpResponse:
     """The same ops as the websocket, for a form posted without JavaScript."""
-    participant = participant_for(user=request.user, slug=slug)
+    by = participant = participant_for(user=request.user, slug=slug)
     data = request.POST.dict()
     name = data.pop("op", "")
     data.pop("csrfmiddlewaretoken", None)
     try:
-        ops.perform(workshop=participant.workshop, by=participant, name=name, data=data)
+        ops.retried(name, lambda: ops.perform(workshop=participant.workshop, by=by, name=name, data=data))
     except Refused as refused:
         messages.error(request, refused.message)
     return redirect("room", slug=slug)

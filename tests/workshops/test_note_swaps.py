@@ -198,7 +198,7 @@ def test_an_op_rolled_back_as_a_deadlock_victim_runs_again(member, monkeypatch):
     """PostgreSQL rolls a deadlock victim back whole (sqlstate 40P01): the consumer runs it again."""
     from django.db import OperationalError
 
-    from workshops import consumers
+    from workshops import consumers, ops
 
     class Victim(Exception):
         sqlstate = "40P01"
@@ -219,7 +219,7 @@ def test_an_op_rolled_back_as_a_deadlock_victim_runs_again(member, monkeypatch):
 
     # Anything else, or a victim every time, still fails: nothing is hidden.
     calls.clear()
-    monkeypatch.setattr(consumers, "RETRIES", 2)
+    monkeypatch.setattr(ops, "RETRIES", 2)
 
     def always(self, name, data, op_id):
         calls.append(name)

@@ -153,6 +153,33 @@ def test_ops_posted_without_javascript_work_for_facilitators(workshop, facilitat
     assert workshop.timer_running
 
 
+def test_an_op_posted_without_javascript_runs_again_after_a_deadlock(workshop, facilitator, monkeypatch):
+    """As on the websocket (workshops.ops.retried): the database undid it whole, so it runs again."""
+    from django.db import OperationalError
+
+    from workshops import ops
+
+    class Victim(Exception):
+        sqlstate = "40P01"
+
+    perform, calls = ops.perform, []
+
+    def once_a_victim(**kwargs):
+        calls.append(kwargs["name"])
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected") from Victim()
+        return perform(**kwargs)
+
+    monkeypatch.setattr(ops, "perform", once_a_victim)
+    response = client_for(facilitator.user).post(
+        reverse("room_op", args=[workshop.slug]), {"op": "timer.start"}
+    )
+    assert response.status_code == 302
+    assert calls == ["timer.start", "timer.start"]
+    workshop.refresh_from_db()
+    assert workshop.timer_running
+
+
 def test_ops_posted_by_members_are_refused_with_a_message(workshop, member):
     client = client_for(member.user)
     response = client.post(reverse("room_op", args=[workshop.slug]), {"op": "timer.start"}, follow=True)
