@@ -120,12 +120,16 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def room_op(request: HttpRequest, slug: str) -> HttpResponse:
     """The same ops as the websocket, for a form posted without JavaScript."""
-    by = participant = participant_for(user=request.user, slug=slug)
+    participant = participant_for(user=request.user, slug=slug)
     data = request.POST.dict()
     name = data.pop("op", "")
     data.pop("csrfmiddlewaretoken", None)
+
+    def run() -> ops.Applied:
+        return ops.perform(workshop=participant.workshop, by=participant, name=name, data=data)
+
     try:
-        ops.retried(name, lambda: ops.perform(workshop=participant.workshop, by=by, name=name, data=data))
+        ops.retried(name, run)
     except Refused as refused:
         messages.error(request, refused.message)
     return redirect("room", slug=slug)
