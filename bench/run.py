@@ -219,6 +219,20 @@ def knee_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def module_output(module: str, args: list[str], env: dict[str, str]) -> str:
+    """Run `python -m module args` on a backend; print and return what it printed (a table)."""
+    done = subprocess.run(
+        [python(), "-m", module, *args],
+        cwd=BASE_DIR,
+        env=environ(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print(done.stdout, done.stderr[-3000:], flush=True)
+    return done.stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -285,30 +299,14 @@ def main() -> None:
         summary += [title, knee_table(knees), ""]
     if args.page:
         for name, env in backends.items():
-            done = subprocess.run(
-                [python(), "-m", "bench.page", *([] if args.page_pdf else ["--no-pdf"])],
-                cwd=BASE_DIR,
-                env=environ(env),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            print(done.stdout, done.stderr[-3000:], flush=True)
-            summary += [f"## Pages and exports, {name}\n", done.stdout.strip(), ""]
+            page = module_output("bench.page", [] if args.page_pdf else ["--no-pdf"], env)
+            summary += [f"## Pages and exports, {name}\n", page, ""]
     if args.ops:
         for name, env in backends.items():
             for extra in ([], ["--gap", "0.1", "--ops", "200", "--warmup", "20"]):
-                done = subprocess.run(
-                    [python(), "-m", "bench.ops", *extra],
-                    cwd=BASE_DIR,
-                    env=environ(env),
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                print(done.stdout, done.stderr[-3000:], flush=True)
                 gaps = ", 0.1 s idle before each" if extra else ""
-                summary += [f"## One op in process, {name}{gaps}\n", done.stdout.strip(), ""]
+                ops = module_output("bench.ops", extra, env)
+                summary += [f"## One op in process, {name}{gaps}\n", ops, ""]
     text = "\n".join(summary)
     (OUT / f"summary-{stamp}.md").write_text(text)
     print(text)

@@ -206,6 +206,31 @@ def _with_extras(row: tuple[Any, ...]) -> tuple[Sticky, Sticky]:
     return sticky, drawn
 
 
+@functools.cache
+def _update_statement(vendor: str, names: tuple[str, ...]) -> str:
+    """`_save_alive`'s UPDATE of these fields, built once per process and set of fields."""
+    quote = connection.ops.quote_name
+    table = quote(Sticky._meta.db_table)
+    columns = [quote(Sticky._meta.get_field(name).column) for name in names]
+    return (
+        f"UPDATE {table} SET {', '.join(f'{column} = %s' for column in columns)} "
+        f"WHERE id = %s AND deleted_at IS NULL RETURNING {', '.join(rows.columns(Sticky))}, {_extras(table)}"
+    )
+
+
+@functools.cache
+def _insert_statement(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    """`sticky_create`'s INSERT, built once per process, and the fields it takes values for."""
+    quote = connection.ops.quote_name
+    table = quote(Sticky._meta.db_table)
+    fields = tuple(f for f in Sticky._meta.concrete_fields if not f.primary_key and f.name != "position")
+    return (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}, position) "
+        f"SELECT {', '.join(['%s'] * len(fields))}, COALESCE(MAX(position) + 1, 0) FROM {table} "
+        "WHERE stage_id = %s AND lane_id = %s AND deleted_at IS NULL RETURNING id, position"
+    ), fields
+
+
 def _save_alive(
     journey_map: JourneyMap,
     author: AbstractBaseUser,
@@ -223,12 +248,7 @@ def _save_alive(
     """
     values["updated_at"] = timezone.now()
     fields = [Sticky._meta.get_field(name) for name in values]
-    quote = connection.ops.quote_name
-    table = quote(Sticky._meta.db_table)
-    write = (
-        f"UPDATE {table} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
-        f"WHERE id = %s AND deleted_at IS NULL RETURNING {', '.join(rows.columns(Sticky))}, {_extras(table)}"
-    )
+    write = _update_statement(connection.vendor, tuple(values))
     params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
     event, returned = events.append_after(
         write,
@@ -269,15 +289,8 @@ def sticky_create(
         hidden=hidden,
         **{k: v for k, v in style.items() if k in STYLE_FIELDS},
     )
-    quote = connection.ops.quote_name
-    table = quote(Sticky._meta.db_table)
-    fields = [f for f in Sticky._meta.concrete_fields if not f.primary_key and f.name != "position"]
+    write, fields = _insert_statement(connection.vendor)
     values = [f.get_db_prep_save(f.pre_save(sticky, add=True), connection) for f in fields]
-    write = (
-        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}, position) "
-        f"SELECT {', '.join(['%s'] * len(fields))}, COALESCE(MAX(position) + 1, 0) FROM {table} "
-        "WHERE stage_id = %s AND lane_id = %s AND deleted_at IS NULL RETURNING id, position"
-    )
     event, [(sticky.pk, sticky.position)] = events.append_after(
         write,
         [*values, stage.pk, lane.pk],
@@ -367,10 +380,11 @@ def _move_statements(vendor: str) -> tuple[str, str]:
     return cell, locked
 
 
-def _fields(model: type[Any], *names: str) -> list[int]:
-    """Where these fields are in a row of `rows.columns(model)`."""
+@functools.cache
+def _fields(model: type[Any], *names: str) -> tuple[int, ...]:
+    """Where these fields are in a row of `rows.columns(model)` (worked out once per process)."""
     attnames = [f.attname for f in model._meta.concrete_fields]
-    return [attnames.index(name) for name in names]
+    return tuple(attnames.index(name) for name in names)
 
 
 def _not_here(field_name: str) -> MapRefused:
