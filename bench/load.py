@@ -608,15 +608,10 @@ def main() -> None:
     parser.add_argument("--out", help="append the result as a JSON line to this file")
     args = parser.parse_args()
 
-    import django
+    from bench.servers import setup_django
 
-    from bench.servers import PRODUCTION
-
-    # The servers run with these; the session auth hashes made here depend on SECRET_KEY.
-    for key, value in PRODUCTION.items():
-        os.environ.setdefault(key, value)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "journeymap.settings")
-    django.setup()
+    # As the servers run: the session auth hashes made here depend on SECRET_KEY.
+    setup_django()
     from bench.servers import daphne
 
     base = PROFILES[args.profile]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import random
 import statistics
 import time
@@ -31,14 +30,9 @@ def main() -> None:
     parser.add_argument("--profile", help="write a cProfile of the timed ops to this file")
     args = parser.parse_args()
 
-    from bench.servers import PRODUCTION
+    from bench.servers import setup_django
 
-    for key, value in PRODUCTION.items():
-        os.environ.setdefault(key, value)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "journeymap.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connection
 
     from bench.load import seed

@@ -12,7 +12,6 @@ minutes at 2,000 notes). Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
@@ -25,14 +24,9 @@ def main() -> None:
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDF (minutes for 2,000 notes)")
     args = parser.parse_args()
 
-    from bench.servers import PRODUCTION
+    from bench.servers import setup_django
 
-    for key, value in {**PRODUCTION, "ALLOWED_HOSTS": "testserver"}.items():
-        os.environ.setdefault(key, value)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "journeymap.settings")
-    import django
-
-    django.setup()
+    setup_django(ALLOWED_HOSTS="testserver")
     from django.db import connection
     from django.test import Client
 
