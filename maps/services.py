@@ -679,12 +679,14 @@ def backstory_edit(
 
 
 @transaction.atomic
-def scope_update(*, journey_map: JourneyMap, author: AbstractBaseUser, data: dict[str, Any]) -> Change:
+def scope_update(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, data: dict[str, Any], op_id: str | None = None
+) -> Change:
     """The facilitator's preparation form: persona, scope and backstory in one save."""
     for key, value in data.items():
         setattr(journey_map, key, value)
     journey_map.save(update_fields=list(data))
-    event = _log(journey_map, author, "scope.update", None, {"fields": sorted(data)})
+    event = _log(journey_map, author, "scope.update", op_id, {"fields": sorted(data)})
     return Change(event, board=True, backstory=True)
 
 

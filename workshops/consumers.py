@@ -94,7 +94,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.write(services.presence_connect, participant=self.participant, language=self.language)
         # A client that says what it has (?since=N) gets only what it missed.
         since = parse_qs(self.scope.get("query_string", b"").decode()).get("since", [""])[0]
-        await self.resync(int(since) if since.isdigit() else None)
+        await self.resync(int(since) if since.isascii() and since.isdigit() else None)
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.worker = asyncio.create_task(self.work())
 

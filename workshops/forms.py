@@ -144,7 +144,8 @@ class StepGoForm(OpForm):
         to = self.cleaned_data["to"]
         if to in {"next", "previous"}:
             return to
-        step = self.workshop.steps.filter(pk=int(to)).first() if to.isdigit() else None
+        pk = as_id(to)
+        step = self.workshop.steps.filter(pk=pk).first() if pk is not None else None
         if step is None:
             raise forms.ValidationError(_("Choose a step of this workshop's agenda."))
         return step
@@ -152,6 +153,20 @@ class StepGoForm(OpForm):
 
 # The largest id a row can have (a bigint): a larger one names nothing, and is not looked up.
 MAX_ID = 2**63 - 1
+
+
+def as_id(value: Any) -> int | None:
+    """A row id written in ASCII digits, within a bigint; None for anything else.
+
+    `str.isdigit()` admits "²" and `isdecimal()` other scripts' digits: neither is an id.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        pk = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdecimal():
+        pk = int(value)
+    else:
+        return None
+    return pk if 0 < pk <= MAX_ID else None
 
 
 class RowField(forms.ModelChoiceField):
@@ -165,13 +180,8 @@ class RowField(forms.ModelChoiceField):
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
             return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            pk = value
-        elif isinstance(value, str) and value.strip().isdecimal():
-            pk = int(value)
-        else:
-            pk = None
-        row = self.find(pk) if pk is not None and 0 < pk <= MAX_ID and self.find is not None else None
+        pk = as_id(value)
+        row = self.find(pk) if pk is not None and self.find is not None else None
         if row is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
