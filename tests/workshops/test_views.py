@@ -237,7 +237,7 @@ def test_the_page_is_served_in_chinese(client, workshop):
 
 @pytest.mark.parametrize("to", ["²", "٣", "99999999999999999999", "-1"])
 def test_a_step_that_is_not_an_ascii_id_is_refused_over_http(workshop, facilitator, member, to):
-    """"²" passes str.isdigit() but not int(): it once answered 500."""
+    """A step "²" passes str.isdigit() but not int(): it once answered 500."""
     for person in (facilitator, member):
         response = client_for(person.user).post(
             reverse("room_op", args=[workshop.slug]), {"op": "step.go", "to": to}, follow=True
