@@ -33,7 +33,16 @@ from workshops.services import MAX_TIME_BOX_MINUTES
 
 
 class SignupForm(UserCreationForm):
-    pass
+    # The name the team sees in the room and on the summary; without it a facilitator would
+    # appear by their login name.
+    first_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        help_text=_("How the team sees you in the room, e.g. “Olivia Chen”."),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("first_name", "username")
 
 
 class WorkshopCreateForm(forms.Form):
@@ -409,6 +418,8 @@ class ScopeForm(forms.ModelForm):
             field: forms.Textarea(attrs={"rows": 3})
             for field in ["scenario", "goal", "trigger", "needs", "outcome", "narrative"]
         }
+        # The backstory's parts are named as the room names them (selectors.BACKSTORY_LABELS).
+        labels = dict(selectors.BACKSTORY_LABELS)
         help_texts = {
             "scenario": _("One situation, e.g. “a project manager trials the tool for her team”."),
             "journey_start": _("The moment the journey begins, e.g. “clicks Try”."),
@@ -417,8 +428,14 @@ class ScopeForm(forms.ModelForm):
 
     def __init__(self, *args: Any, owner: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["persona"].queryset = Persona.objects.filter(owner=owner)
-        self.fields["persona"].help_text = _("From your persona library.")
+        personas = Persona.objects.filter(owner=owner)
+        self.fields["persona"].queryset = personas
+        self.fields["persona"].empty_label = _("No persona yet")
+        self.fields["persona"].help_text = (
+            _("From your persona library (Personas, in the header).")
+            if personas.exists()
+            else _("Your persona library is empty: add a persona under Personas, in the header, then choose it here.")
+        )
 
 
 class EmotionRateForm(OpForm):

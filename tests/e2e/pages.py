@@ -23,9 +23,10 @@ def wait_online(page: Page) -> None:
     expect(page.locator("#live-status")).to_have_attribute("data-state", "online")
 
 
-def facilitator_opens_room(page: Page, title: str = "Weekend camping trip") -> Room:
+def facilitator_opens_room(page: Page, title: str = "Weekend camping trip", name: str = "Olivia") -> Room:
     """Sign up as a facilitator, create a workshop, land in its room."""
     page.goto("/accounts/signup/")
+    page.locator("#id_first_name").fill(name)
     page.locator("#id_username").fill(f"fac-{secrets.token_hex(3)}")
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)

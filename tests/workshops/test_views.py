@@ -15,10 +15,29 @@ pytestmark = pytest.mark.django_db
 def test_a_facilitator_signs_up_and_lands_on_their_workshops(client):
     response = client.post(
         reverse("signup"),
-        {"username": "fatima", "password1": "a-long-password-9", "password2": "a-long-password-9"},
+        {
+            "first_name": "Fatima Haddad",
+            "username": "fatima",
+            "password1": "a-long-password-9",
+            "password2": "a-long-password-9",
+        },
     )
     assert response.status_code == 302 and response["Location"] == reverse("workshop_list")
     assert "No workshops yet" in client.get(reverse("workshop_list")).content.decode()
+    # The name they gave is the one the team sees, not the login name.
+    client.post(reverse("workshop_list"), {"title": "Onboarding", "kind": "current"})
+    room = client.get(reverse("room", args=[Workshop.objects.get().slug])).content.decode()
+    assert "You are Fatima Haddad" in room and "You are fatima" not in room
+
+
+def test_signup_asks_for_the_name_the_team_sees(client):
+    response = client.post(
+        reverse("signup"),
+        {"username": "noname", "password1": "a-long-password-9", "password2": "a-long-password-9"},
+    )
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert not get_user_model().objects.filter(username="noname").exists()
 
 
 def test_signup_errors_are_shown(client):
