@@ -44,6 +44,12 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         fields = ("first_name", "username")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The form starts where the person does: at their name.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+        self.fields["first_name"].widget.attrs["autofocus"] = True
+
 
 class WorkshopCreateForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -434,7 +440,10 @@ class ScopeForm(forms.ModelForm):
         self.fields["persona"].help_text = (
             _("From your persona library (Personas, in the header).")
             if personas.exists()
-            else _("Your persona library is empty: add a persona under Personas, in the header, then choose it here.")
+            else _(
+                "Your persona library is empty: add a persona under Personas, in the header, "
+                "then choose it here."
+            )
         )
 
 

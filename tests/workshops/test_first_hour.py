@@ -65,3 +65,11 @@ def test_why_and_link_are_translated_as_what_they_mean_here(workshop, facilitato
 def test_research_has_one_chinese_name():
     text = CATALOGUE.read_text(encoding="utf-8")
     assert "研究" not in text
+
+
+def test_the_password_rules_sit_inside_their_help_text(client):
+    page = client.get(reverse("signup")).content.decode()
+    # A list inside a <p> is not HTML: the browser closed the paragraph and the rules fell out.
+    assert re.search(r'<div class="help" id="id_password1_helptext"><ul>', page)
+    name_input = re.search(r'<input[^>]*id="id_first_name"[^>]*>', page)
+    assert name_input and "autofocus" in name_input.group(0)
