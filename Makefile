@@ -21,7 +21,14 @@ run: demo
 	@echo "Journeymap: http://127.0.0.1:8000/"
 	$(VENV)/bin/daphne -b 127.0.0.1 -p 8000 journeymap.asgi:application
 
-test: install
+# axe-core for the accessibility browser tests, pinned in tests/e2e/package-lock.json: a
+# test-time install only, nothing the app serves or fetches.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund
+	touch $@
+
+test: install $(AXE)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
