@@ -27,6 +27,13 @@ class PlayStep:
     prep: bool = False
     # The board's lanes this step works on; the board makes them stand out.
     lanes: tuple[str, ...] = ()
+    # Worked on the board without a lane of notes (the emotion line sits under the grid).
+    board: bool = False
+
+    @property
+    def on_board(self) -> bool:
+        """The room puts the board first during this step."""
+        return bool(self.lanes) or self.board
 
     @property
     def time_box(self) -> timedelta:
@@ -126,6 +133,7 @@ STEPS: tuple[PlayStep, ...] = (
             _("Which high point could become a moment they tell friends about?"),
             _("Remember: friction does not always hurt at once, and some of it builds trust."),
         ),
+        board=True,
     ),
     PlayStep(
         key="analysis",

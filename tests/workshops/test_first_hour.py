@@ -73,3 +73,28 @@ def test_the_password_rules_sit_inside_their_help_text(client):
     assert re.search(r'<div class="help" id="id_password1_helptext"><ul>', page)
     name_input = re.search(r'<input[^>]*id="id_first_name"[^>]*>', page)
     assert name_input and "autofocus" in name_input.group(0)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_an_outsider_gets_a_404_page_in_their_language_with_a_way_on(
+    client, workshop, outsider, settings, language
+):
+    settings.DEBUG = False
+    client.force_login(outsider)
+    client.cookies["django_language"] = language
+    response = client.get(reverse("room", args=[workshop.slug]))
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page and 'href="/static/css/app.css"' in page.replace("\\", "")
+    assert reverse("home") in page and workshop.title not in page
+    assert ("Enter a code" if language == "en" else "输入加入码") in page
+
+
+def test_drawing_the_emotion_line_puts_the_board_first(workshop, facilitator):
+    client = client_for(facilitator.user)
+    room = reverse("room", args=[workshop.slug])
+    assert 'data-board="0"' in client.get(room).content.decode()  # setting the stage: guidance first
+    emotions = workshop.steps.get(key="emotions")
+    client.post(reverse("room_op", args=[workshop.slug]), {"op": "step.go", "to": emotions.pk, "force": "true"})
+    page = client.get(room).content.decode()
+    assert 'data-lanes=""' in page and 'data-board="1"' in page
