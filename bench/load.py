@@ -158,7 +158,7 @@ SWAP = re.compile(
     r'|<ol data-put hx-swap-oob="(?:beforebegin:#sticky-(?P<before>\d+)'
     r'|beforeend:#cell-(?P<es>\d+)-(?P<el>\d+) > \.notes)">'
     r"(?P<put>.*?)</ol>"
-    r'|(?P<note><li id="sticky-(?P<same>\d+)"[^>]*hx-swap-oob="true".*?</li>)',
+    r'|(?P<note><li id="sticky-(?P<same>\d+)"[^>]*hx-swap-oob="morph".*?</li>)',
     re.S,
 )
 Change = tuple[str, Any, Any]  # (what, where, with what)

@@ -9,6 +9,7 @@ is the production configuration and passes `manage.py check --deploy`.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
+    "django_ratelimit",
     "django_htmx",
     "template_partials",
     "maps",
@@ -64,6 +67,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+# django-axes's backend first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "journeymap.urls"
@@ -114,6 +124,11 @@ elif "postgresql" in DATABASES["default"]["ENGINE"] and not DATABASES["default"]
         "max_size": envint("DATABASE_POOL_MAX", 10),
         "timeout": 10,
     }
+    # Check each pooled connection before handing it out (one empty query), so that one broken
+    # by a database restart or outage is replaced instead of failing a request. With a pool
+    # Django passes this as psycopg_pool's `check=ConnectionPool.check_connection`; "check" in
+    # the pool options themselves would clash with it (TypeError on the first query).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The queue layer is the default: it keeps a group's messages for a minute, so a socket that
@@ -152,6 +167,30 @@ elif REDIS_URL:  # channels-redis's queue layer (REDIS_LAYER unset or core)
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# The cache holds the join throttle's counts (workshops/guards.py), which every server process
+# must share: Redis when configured, else a table in the database (made by a migration).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "journeymap",
+        }
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "journeymap_cache"}
+    }
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit lists only memcached and django-redis; Django's own RedisCache counts
+    # with Redis's INCR, which is atomic.
+    "django_ratelimit.W001",
+    # ...and it distrusts the database cache, whose increment is a read and a write. Without
+    # Redis there is one server process (README), which runs views one at a time (Django's
+    # ASGI handler runs sync views on one thread), so no two increments interleave.
+    "django_ratelimit.E003",
+]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
@@ -201,10 +240,35 @@ if not DEBUG:
 
 # The live path's guards (DESIGN.md, "Guards").
 LIVE_MAX_MESSAGE_BYTES = envint("LIVE_MAX_MESSAGE_BYTES", 16 * 1024)
+# The largest frame the server sends: a bigger message (the snapshot of a room of thousands of
+# notes) goes as parts the page puts back together (workshops/frames.py, `pieces`). Daphne
+# refuses to send any message over 1 MiB.
+LIVE_MAX_SEND_BYTES = envint("LIVE_MAX_SEND_BYTES", 256 * 1024)
 LIVE_OPS_PER_SECOND = envint("LIVE_OPS_PER_SECOND", 20)
 LIVE_OPS_BURST = envint("LIVE_OPS_BURST", 40)
 # A participant counts as online while a socket of theirs has sent a heartbeat this recently.
 LIVE_PRESENCE_TIMEOUT = envint("LIVE_PRESENCE_TIMEOUT", 60)
+
+# Who the client is (workshops/guards.py): the address that connected, or, behind this many
+# reverse proxies that each append to X-Forwarded-For, the address the outermost one saw.
+# 0 trusts no header: a client could otherwise claim any address (docs/deploying.md).
+TRUSTED_PROXY_HOPS = envint("TRUSTED_PROXY_HOPS", 0)
+# Wrong join codes allowed per client address and per browser session (docs/security.md):
+# django-ratelimit rates, "count/period" with s, m, h or d, comma-separated for several windows.
+# An office shares one address, so the address gets room for a roomful of typos.
+JOIN_THROTTLE_ADDRESS = envlist("JOIN_THROTTLE_ADDRESS", "30/10m,200/d")
+JOIN_THROTTLE_SESSION = envlist("JOIN_THROTTLE_SESSION", "10/10m,50/d")
+
+# Logins (django-axes): after this many failures an account, and separately an address, is
+# locked for the cool-off, counted again from each failure while locked.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "workshops.guards.client_address"
+# django-ratelimit's "ip" key: the same address, IPv6 counted per /64 (what one client holds).
+RATELIMIT_IP_META_KEY = "workshops.guards.client_address"
+AXES_LOCKOUT_CALLABLE = "workshops.guards.login_locked_out"
 
 # Maps go stale: the workshop list flags a map this many days after its last review
 # (quarterly by default, as the play suggests).

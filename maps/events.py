@@ -174,9 +174,12 @@ def append_after(
     return event, returned
 
 
-def find_op(*, author: AbstractBaseUser, op_id: str) -> MapEvent | None:
-    """The event a client's op already made, if this op id was seen before."""
-    return MapEvent.objects.filter(author=author, op_id=op_id).first()
+def find_op(*, journey_map_id: int, author: AbstractBaseUser, op_id: str) -> MapEvent | None:
+    """The event a client's op already made on this map, if this op id was seen before.
+
+    An op id is the client's, and a client may reuse one in another workshop: it names an op
+    only together with its map and author (the log's unique constraint)."""
+    return MapEvent.objects.filter(journey_map_id=journey_map_id, author=author, op_id=op_id).first()
 
 
 def current_seq(*, journey_map_id: int) -> int:

@@ -89,7 +89,8 @@ class MapEvent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["journey_map", "seq"], name="map_event_seq_unique"),
-            models.UniqueConstraint(fields=["author", "op_id"], name="map_event_op_unique"),
+            # A client's op id names its op on one map: reused in another workshop, it is a new op.
+            models.UniqueConstraint(fields=["journey_map", "author", "op_id"], name="map_event_op_unique"),
         ]
 
     def __str__(self) -> str:

@@ -50,6 +50,19 @@ def fresh_channel_layer() -> Any:
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Any:
+    # The join throttle counts in the cache (workshops/guards.py). The database cache goes with
+    # each test's transaction; Redis keeps its counts across tests and runs, so empty it.
+    from django.conf import settings
+
+    if "redis" in settings.CACHES["default"]["BACKEND"]:
+        from django.core.cache import cache
+
+        cache.clear()
+    yield
+
+
 @pytest.fixture
 def owner(db: None) -> Any:
     user = get_user_model().objects.create_user("olivia", password="a-long-password-1", first_name="Olivia")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -13,17 +14,23 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, InterfaceError, OperationalError, connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from maps import events
 from workshops import live, ops, selectors, services
+from workshops.frames import BadFrame, Frame, as_client_time, as_seq, parse_frame, pieces
 from workshops.models import Participant
 from workshops.services import Refused
 
 logger = logging.getLogger(__name__)
-MAX_OP_ID = 64
+# Close codes (docs/protocol.md, "Close codes"); Daphne accepts 1000 and 3000–4999 only.
+CLOSE_SERVER_ERROR = 4000
+CLOSE_REMOVED = 4003
+# The database cannot be reached (an outage, a connection it dropped): nothing was saved, and
+# the same op sent again later is saved once.
+UNAVAILABLE = (OperationalError, InterfaceError)
 # Ops of one socket waiting for the one before them to finish, at most.
 MAX_WAITING = 100
 STOP = object()  # put in a socket's inbox to end its ops task
@@ -46,6 +53,14 @@ class TokenBucket:
             return False
         self.tokens -= 1
         return True
+
+
+def unavailable_message() -> str:
+    return _("The server cannot save changes right now. Yours is kept and will be sent again.")
+
+
+def internal_message() -> str:
+    return _("Something went wrong on the server; this change was not saved.")
 
 
 def now_ms() -> int:
@@ -74,6 +89,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     participant: Participant | None = None
     worker: asyncio.Task[None] | None = None
+    frame: Frame | None = None  # the frame being handled, once its envelope is read
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -94,7 +110,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.write(services.presence_connect, participant=self.participant, language=self.language)
         # A client that says what it has (?since=N) gets only what it missed.
         since = parse_qs(self.scope.get("query_string", b"").decode()).get("since", [""])[0]
-        await self.resync(int(since) if since.isascii() and since.isdigit() else None)
+        await self.resync(as_seq(since))
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.worker = asyncio.create_task(self.work())
 
@@ -141,9 +157,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.inbox.qsize() >= MAX_WAITING:
             # Far more ops are waiting than the rate limit lets through: refuse, don't queue.
             try:
-                message = json.loads(text_data or "")
-                name, op_id = message.get("op"), message.get("id")
-            except (ValueError, AttributeError):
+                frame = parse_frame(text_data)
+                name, op_id = frame.name, frame.op_id
+            except BadFrame:
                 name = op_id = None
             with translation.override(self.language):
                 text = _("Too many changes at once; this one was not saved. Try again.")
@@ -152,62 +168,83 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.inbox.put_nowait(text_data)
 
     async def work(self) -> None:
-        try:
-            while (text_data := await self.inbox.get()) is not STOP:
-                with translation.override(self.language):
+        """The socket's ops, one at a time. Nothing a frame does ends this loop while the socket
+        stays open: a failure is answered, and where the socket's state may be unsound (it may
+        have lost its group, or a frame it should have sent), the socket is closed so that the
+        client reconnects and resyncs."""
+        while (text_data := await self.inbox.get()) is not STOP:
+            with translation.override(self.language):
+                self.frame = None
+                try:
                     await self.handle(text_data)
-        except Exception:
-            # As a consumer that raises would be: closed, so the client reconnects and resyncs.
-            logger.exception("An op failed; closing its socket")
-            await self.close(code=1011)
+                except Exception as error:
+                    if not await self.recover(error):
+                        return
+
+    async def recover(self, error: Exception) -> bool:
+        """Answer a frame that failed outside its op's write; False if the socket was closed."""
+        name, op_id = (self.frame.name, self.frame.op_id) if self.frame else (None, None)
+        if isinstance(error, UNAVAILABLE):
+            logger.warning("Frame %s not handled, the database is unavailable: %s", name, error)
+            await self.send_error(name, op_id, "unavailable", unavailable_message())
+            return True
+        logger.exception("Frame %s failed; closing its socket so that the client resyncs", name)
+        with contextlib.suppress(Exception):  # the socket itself may be what failed
+            await self.send_error(name, op_id, "internal", internal_message())
+        await self.close(code=CLOSE_SERVER_ERROR)
+        return False
 
     async def handle(self, text_data: str | None) -> None:
-        if text_data is None:
-            await self.send_error(None, None, "bad_frame", _("Send ops as JSON text frames."))
-            return
-        if len(text_data.encode()) > settings.LIVE_MAX_MESSAGE_BYTES:
-            await self.send_error(None, None, "too_large", _("That message is too large."))
-            return
         try:
-            message = json.loads(text_data)
-        except ValueError:
-            await self.send_error(None, None, "bad_json", _("That message is not valid JSON."))
+            frame = parse_frame(text_data)
+        except BadFrame as bad:
+            await self.send_error(bad.name, bad.op_id, bad.code, bad.message)
             return
-        if not isinstance(message, dict) or not isinstance(message.get("op"), str):
-            await self.send_error(None, None, "bad_op", _('An op is a JSON object with an "op" name.'))
-            return
-        name, op_id = message["op"], message.get("id")
-        if op_id is not None and (not isinstance(op_id, str) or not 0 < len(op_id) <= MAX_OP_ID):
-            await self.send_error(name, None, "bad_id", _("An op id is a string of up to 64 characters."))
-            return
+        self.frame = frame
         # Heartbeats and resyncs count too: each costs the server a query or a render.
         if not self.bucket.take():
             await self.send_error(
-                name, op_id, "rate_limited", _("Too many changes at once; this one was not saved. Try again.")
+                frame.name,
+                frame.op_id,
+                "rate_limited",
+                _("Too many changes at once; this one was not saved. Try again."),
             )
             return
-        if name == "ping":
-            await self.heartbeat(message.get("t"))
+        if frame.name == "ping":
+            await self.heartbeat(as_client_time(frame.message.get("t")))
             return
-        if name == "sync":
-            since = message.get("since")
-            await self.resync(since if isinstance(since, int) and since >= 0 else None)
+        if frame.name == "sync":
+            await self.resync(as_seq(frame.message.get("since")))
             return
-        data = message.get("data", {})
-        if not isinstance(data, dict):
-            await self.send_error(name, op_id, "invalid", _('An op\'s "data" must be an object.'))
-            return
+        await self.apply(frame)
+
+    async def apply(self, frame: Frame) -> None:
+        name, op_id = frame.name, frame.op_id
         try:
-            seq, broadcasts = await writer(self._perform)(name, data, op_id)
+            seq, broadcasts = await writer(self._perform)(name, frame.data, op_id)
         except Refused as refused:
             errors = getattr(refused, "errors", None)
             await self.send_error(name, op_id, refused.code, refused.message, errors)
             if refused.code == "removed":
-                await self.close(code=4003)
+                await self.close(code=CLOSE_REMOVED)
+            return
+        except UNAVAILABLE as error:
+            logger.warning("Op %s not saved, the database is unavailable: %s", name, error)
+            await self.send_error(name, op_id, "unavailable", unavailable_message())
+            return
+        except Exception:
+            # A fault of ours, before the op committed (its transaction is rolled back): the
+            # socket's state is untouched, so it goes on.
+            logger.exception("Op %s failed", name)
+            await self.send_error(name, op_id, "internal", internal_message())
             return
         # Committed. The event goes out before the ack, so that the sender's page, told by the
         # ack that event `seq` exists, does not ask to resync while the event is being drawn.
-        await live.send(broadcasts)
+        try:
+            await live.send(broadcasts)
+        except Exception:
+            # Saved all the same: the ack says so, and pages find the missing event by its seq.
+            logger.exception("Op %s saved as event %s, but its broadcast failed", name, seq)
         await self.send_json({"type": "ack", "op": name, "id": op_id, "seq": seq})
 
     def _perform(self, name: str, data: dict[str, Any], op_id: str | None) -> tuple[int, list[live.Event]]:
@@ -225,16 +262,25 @@ class RoomConsumer(AsyncWebsocketConsumer):
             try:
                 seq = ops.perform(workshop=by.workshop, by=by, name=name, data=data, op_id=op_id).seq
             except (IntegrityError, Refused):
-                # A retry (the log is unique on author and op id): the first result, nothing
+                # A retry (the log is unique on map, author and op id): the first result, nothing
                 # done twice. Looked up only now, so a first try costs no lookup.
-                first = events.find_op(author=by.user, op_id=op_id) if op_id else None
+                first = (
+                    events.find_op(journey_map_id=by.workshop.journey_map_id, author=by.user, op_id=op_id)
+                    if op_id
+                    else None
+                )
                 if first is None:
                     raise
                 return first.seq, []
         # Committed: a note's change is drawn here, not handed to yet another thread.
-        return seq, live.predraw(broadcasts)
+        try:
+            return seq, live.predraw(broadcasts)
+        except Exception:
+            # Saved all the same: the ack says so, and pages find the missing event by its seq.
+            logger.exception("Op %s saved as event %s, but drawing its event failed", name, seq)
+            return seq, []
 
-    async def heartbeat(self, client_time: Any) -> None:
+    async def heartbeat(self, client_time: int | float | None) -> None:
         assert self.participant is not None
         # Group memberships expire in channels-redis; re-joining keeps this socket in.
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -281,6 +327,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content))
 
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        # Every text the socket sends passes here: one too big for a frame goes in parts.
+        if text_data is None:
+            await super().send(bytes_data=bytes_data, close=close)
+            return
+        for piece in pieces(text_data):
+            await super().send(text_data=piece)
+        if close:
+            await self.close(close)
+
     async def send_error(
         self,
         op: str | None,
@@ -310,7 +368,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.participant = None  # already gone from the database
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.channel_layer.group_discard(self.user_group, self.channel_name)
-            await self.close(code=4003)
+            await self.close(code=CLOSE_REMOVED)
             return
         await self.send(text_data=event["text"])
         if event.get("role_changed") == me:

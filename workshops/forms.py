@@ -5,7 +5,8 @@ from functools import partial
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,16 @@ class SignupForm(UserCreationForm):
         # The form starts where the person does: at their name.
         self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["first_name"].widget.attrs["autofocus"] = True
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, which sets the username's length only on the widget: a longer one
+    went on to a failed-login record (django-axes) that cannot hold it, a 500 on PostgreSQL."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class WorkshopCreateForm(forms.Form):
@@ -110,6 +121,8 @@ class OpForm(forms.Form):
         for name, form_field in self.fields.items():
             if isinstance(form_field, RowField):
                 form_field.find = partial(self.find, name)
+            elif isinstance(form_field, forms.IntegerField):  # DecimalField is one too
+                form_field.to_python = partial(ascii_number, form_field)
 
     def find(self, name: str, pk: int) -> Any:
         """Row `pk` of `rows(name)`, or None. A note, the board's most frequent lookup, is read
@@ -184,6 +197,14 @@ def as_id(value: Any) -> int | None:
     return pk if 0 < pk <= MAX_ID else None
 
 
+def ascii_number(form_field: forms.IntegerField, value: Any) -> Any:
+    """`form_field`'s value, written in ASCII if it is text: Python's int() and Decimal() also
+    read "٣" and "３" as 3, which no client of ours sends; they are refused as not numbers."""
+    if isinstance(value, str) and not value.isascii():
+        raise forms.ValidationError(form_field.error_messages["invalid"], code="invalid")
+    return type(form_field).to_python(form_field, value)
+
+
 class RowField(forms.ModelChoiceField):
     """A row of the workshop's own, looked up by id when cleaned (`OpForm.find`). Building
     every such field's queryset with each form cost an op about half a millisecond."""
@@ -222,6 +243,18 @@ class ParticipantOpForm(OpForm):
 
 class ParticipantRoleForm(ParticipantOpForm):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class ReadmitForm(OpForm):
+    """Someone removed from this workshop (by their removal's id), to let back in."""
+
+    removal = forms.IntegerField(min_value=1)
+
+    def clean_removal(self) -> Any:
+        removal = self.workshop.removals.filter(pk=self.cleaned_data["removal"]).first()
+        if removal is None:
+            raise forms.ValidationError(_("That person is not removed from this workshop."))
+        return removal
 
 
 class JoiningForm(OpForm):

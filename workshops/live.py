@@ -147,16 +147,32 @@ def draw(context: dict[str, Any], parts: Iterable[str] = ()) -> str:
             )
             context = {**context, **line}
         if part == EMOTION_PART:
-            html.append(render_to_string("maps/board.html#emotion", context))
+            # The line and what it says: two places on the page (the readings sit under the
+            # grid, out of its sideways scroll), one part.
+            html.append(in_table(render_to_string("maps/board.html#emotion", context)))
+            html.append(render_to_string("maps/board.html#readings", context))
         elif part == BOARD_GRID:
             html.append(render_to_string("maps/board.html#board", context))
         else:
             html.append(render_to_string(f"workshops/room.html#{part}", context))
-    html.extend(
+    cells = "".join(
         render_to_string("maps/board.html#cell", {**context, "cell": cell})
         for cell in context.get("grid_cells", ())
     )
+    if cells:
+        html.append(in_table(cells, row=True))
     return "".join(html)
+
+
+def in_table(html: str, *, row: bool = False) -> str:
+    """A <tfoot> or some <td>s, in a table of their own.
+
+    htmx parses a message in a <template>, where a bare <tfoot> or <td> leaves the parser in
+    table mode for the rest of the message: the next parts (a replay draws several) lose
+    their <form>s, and a piece drawn after a part loses its own tags. The wrapper is never
+    put on the page (live.js swaps the out-of-band elements only).
+    """
+    return f"<table><tr>{html}</tr></table>" if row else f"<table>{html}</table>"
 
 
 def render(
@@ -346,11 +362,13 @@ REPLAY_PARTS: dict[str, tuple[str, ...]] = {
     "participant.join": PEOPLE,
     "participant.rename": PEOPLE,
     "participant.role": PEOPLE,
-    "participant.remove": PEOPLE,
+    "participant.remove": PEOPLE + JOINING,
+    "participant.readmit": JOINING,
     "presence.online": PEOPLE,
     "presence.offline": PEOPLE,
     "joining.set": JOINING,
     "joining.rotate": JOINING,
+    "joining.guard": JOINING,
     "board.lock": BOARD_BAR,
     "writing.private": BOARD_BAR,
     "sticky.reveal": BOARD,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.validators import slug_re
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -169,6 +170,6 @@ def map_compare_pick(request: HttpRequest, slug: str) -> HttpResponse:
     """The list's "compare with" form sends ?with=<slug>; the comparison has its own address."""
     _facilitated(request, slug)
     other = request.GET.get("with", "")
-    if not other:
+    if not slug_re.match(other):  # no workshop's slug, and "a/b" would have no address (a 500)
         raise Http404
     return redirect("map_compare", slug=slug, other=other)

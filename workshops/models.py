@@ -133,6 +133,9 @@ class Participant(models.Model):
     sockets = models.PositiveIntegerField(default=0)
     last_seen = models.DateTimeField(null=True, blank=True)
     done_steps = models.ManyToManyField(AgendaStep, blank=True, related_name="done_by")
+    # The mark of the browser they joined from (workshops.views.browser_mark): a removal
+    # keeps it, so the same browser cannot come back in as a new guest.
+    browser = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["joined_at", "pk"]
@@ -152,3 +155,21 @@ class Participant(models.Model):
     def is_online(self, now: datetime) -> bool:
         timeout = timedelta(seconds=settings.LIVE_PRESENCE_TIMEOUT)
         return self.sockets > 0 and self.last_seen is not None and now - self.last_seen < timeout
+
+
+class Removal(models.Model):
+    """Someone a facilitator took out of a workshop: neither their account nor the browser they
+    joined from can join it again until a facilitator lets them back in (deletes this row)."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="removals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    browser = models.CharField(max_length=32, blank=True)
+    display_name = models.CharField(_("display name"), max_length=40)
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["removed_at", "pk"]
+        indexes = [models.Index(fields=["workshop", "browser"], name="removal_browser")]
+
+    def __str__(self) -> str:
+        return self.display_name

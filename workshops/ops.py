@@ -48,6 +48,7 @@ OPS: dict[str, Op] = {
     "agenda.update": Op(forms.AgendaStepForm, services.agenda_step_update),
     "participant.role": Op(forms.ParticipantRoleForm, services.participant_role_set),
     "participant.remove": Op(forms.ParticipantOpForm, services.participant_remove),
+    "participant.readmit": Op(forms.ReadmitForm, services.participant_readmit),
     "joining.set": Op(forms.JoiningForm, services.joining_set),
     "joining.rotate": Op(forms.EmptyOpForm, services.join_code_rotate),
     # the board

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,7 +27,7 @@ from maps import services as maps_services
 from maps.models import EmotionRating, Insight, JourneyMap, MapKind, Sticky, VoteDot
 from maps.services import map_copy, map_create, map_import
 from workshops import live, play
-from workshops.models import AgendaStep, Participant, Role, Workshop, new_join_code
+from workshops.models import AgendaStep, Participant, Removal, Role, Workshop, new_join_code
 
 MAX_TIME_BOX_MINUTES = 180
 
@@ -112,9 +112,24 @@ def guest_user_create(*, display_name: str) -> AbstractBaseUser:
     return user
 
 
+def is_removed(*, workshop: Workshop, user: AbstractBaseUser | None, browser: str = "") -> bool:
+    """Whether a facilitator took this account, or someone joined from this browser, out of
+    the workshop and has not let them back in."""
+    who = Q(user_id=user.pk) if user is not None and user.is_authenticated else Q(pk__in=[])
+    if browser:
+        who |= Q(browser=browser)
+    return Removal.objects.filter(who, workshop=workshop).exists()
+
+
 @transaction.atomic
-def participant_join(*, workshop: Workshop, user: AbstractBaseUser, display_name: str) -> Participant:
-    """Join (or rejoin) a workshop. Rejoining keeps the role and updates the name."""
+def participant_join(
+    *, workshop: Workshop, user: AbstractBaseUser, display_name: str, browser: str = ""
+) -> Participant:
+    """Join (or rejoin) a workshop. Rejoining keeps the role and updates the name.
+
+    `browser` marks the browser they join from (workshops.guards.browser_mark): someone removed
+    cannot come back from it, even as a new guest.
+    """
     participant = Participant.objects.filter(workshop=workshop, user=user).first()
     if participant is not None:
         if display_name and display_name != participant.display_name:
@@ -122,10 +137,14 @@ def participant_join(*, workshop: Workshop, user: AbstractBaseUser, display_name
             participant.save(update_fields=["display_name"])
             _record(workshop, participant, "participant.rename", None, {}, live.PEOPLE)
         return participant
+    if is_removed(workshop=workshop, user=user, browser=browser):
+        raise Refused(
+            _("A facilitator took you out of this workshop. Ask them to let you back in."), code="removed"
+        )
     if not workshop.joining_open:
         raise Refused(_("Joining is closed for this workshop."), code="closed")
     participant = Participant.objects.create(
-        workshop=workshop, user=user, display_name=display_name, role=Role.MEMBER
+        workshop=workshop, user=user, display_name=display_name, role=Role.MEMBER, browser=browser
     )
     _record(workshop, participant, "participant.join", None, {}, live.PEOPLE)
     return participant
@@ -370,12 +389,38 @@ def participant_role_set(
 def participant_remove(
     *, workshop: Workshop, by: Participant, participant: Participant, op_id: str | None = None
 ) -> Applied:
-    """Take someone out of the workshop. What they wrote stays; their sockets are closed."""
+    """Take someone out of the workshop. What they wrote stays; their sockets are closed; and
+    they cannot join again, from their account or their browser, until let back in."""
     participant = _other_participant(workshop, by, participant)
     workshop = _lock(workshop)
     user_id = participant.user_id
+    Removal.objects.create(
+        workshop=workshop, user_id=user_id, browser=participant.browser, display_name=participant.display_name
+    )
     participant.delete()
-    return _record(workshop, by, "participant.remove", op_id, {"user": user_id}, live.PEOPLE, removed=user_id)
+    return _record(
+        workshop,
+        by,
+        "participant.remove",
+        op_id,
+        {"user": user_id},
+        live.PEOPLE + live.JOINING,
+        removed=user_id,
+    )
+
+
+@transaction.atomic
+def participant_readmit(
+    *, workshop: Workshop, by: Participant, removal: Removal, op_id: str | None = None
+) -> Applied:
+    """Let someone removed join again (with the code, as anyone does). Their notes never left."""
+    _require_facilitator(by)
+    if removal.workshop_id != workshop.pk:
+        raise Refused(_("That person is not in this workshop."), code="invalid")
+    workshop = _lock(workshop)
+    user_id = removal.user_id
+    removal.delete()
+    return _record(workshop, by, "participant.readmit", op_id, {"user": user_id}, live.JOINING)
 
 
 @transaction.atomic
@@ -412,6 +457,15 @@ def join_code_rotate(*, workshop: Workshop, by: Participant, op_id: str | None =
     workshop.join_code = code
     workshop.save(update_fields=["join_code"])
     return _record(workshop, by, "joining.rotate", op_id, {}, live.JOINING)
+
+
+def join_guard_tell() -> None:
+    """Show the rooms that are live with joining open that someone guessing codes was stopped
+    (workshops.guards): their "Invite the team" panel is drawn again, saying so."""
+    live_rooms = Workshop.objects.filter(joining_open=True, participants__sockets__gt=0).distinct()
+    for workshop in live_rooms:
+        with transaction.atomic():
+            _record(workshop, None, "joining.guard", None, {}, live.JOINING)
 
 
 # -- presence -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from maps import events
 from maps import services as maps_services
 from maps.models import Persona
 from maps.selectors import board, insights, vote_panel
-from workshops import ops, services
+from workshops import guards, ops, services
 from workshops.forms import (
     JoinCodeForm,
     JoinNameForm,
@@ -75,13 +75,22 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
     workshop = None
     if code_form.is_valid():
         workshop = Workshop.objects.filter(join_code=code_form.cleaned_data["code"]).first()
+    if _is_in(request, workshop):
+        return redirect("room", slug=workshop.slug)
+    # A throttled client learns nothing, not even whether this code was right (docs/security.md).
+    wait = guards.join_wait(request)
+    if wait:
+        return guards.join_throttled(request, wait)
     if workshop is None:
+        if code_form.is_valid():
+            guards.count_miss(request)
         form = JoinCodeForm({"code": code})
         form.is_valid()
         form.add_error("code", _("No workshop has this code. Check it with your facilitator."))
-        return render(request, "workshops/home.html", {"form": form}, status=404)
-    if request.user.is_authenticated and workshop.participants.filter(user=request.user).exists():
-        return redirect("room", slug=workshop.slug)
+        return guards.keep_mark(request, render(request, "workshops/home.html", {"form": form}, status=404))
+    browser = guards.browser_mark(request)
+    if services.is_removed(workshop=workshop, user=request.user, browser=browser):
+        return render(request, "workshops/join_removed.html", {"workshop": workshop}, status=403)
     form = JoinNameForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and workshop.joining_open:
         name = form.cleaned_data["display_name"]
@@ -89,14 +98,23 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
         if user is None:
             user = services.guest_user_create(display_name=name)
             login(request, user, backend=GUEST_BACKEND)
+        browser = guards.browser_mark(request, create=True)
         try:
-            services.participant_join(workshop=workshop, user=user, display_name=name)
+            services.participant_join(workshop=workshop, user=user, display_name=name, browser=browser)
         except Refused as refused:
             form.add_error(None, refused.message)
         else:
-            return redirect("room", slug=workshop.slug)
+            return guards.keep_mark(request, redirect("room", slug=workshop.slug))
     context = {"workshop": workshop, "form": form}
     return render(request, "workshops/join.html", context, status=200 if workshop.joining_open else 403)
+
+
+def _is_in(request: HttpRequest, workshop: Workshop | None) -> bool:
+    return (
+        workshop is not None
+        and request.user.is_authenticated
+        and workshop.participants.filter(user=request.user).exists()
+    )
 
 
 def room(request: HttpRequest, slug: str) -> HttpResponse:

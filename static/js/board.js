@@ -27,6 +27,7 @@ function openDraft(cell) {
     draft = document.createElement("div");
     draft.className = "draft";
     draft.dataset.cell = cell.id;
+    draft.dataset.local = ""; // a redraw of the cell leaves it be (morph.js, LOCAL_ATTRIBUTE)
     draft.innerHTML = `<textarea rows="3" maxlength="${MAX}"></textarea><p class="help draft-help"></p>`;
     const area = $("textarea", draft);
     area.id = `draft-${cell.id}`;
@@ -51,7 +52,11 @@ function attachDraft(draft) {
     drafts.delete(draft.dataset.cell);
     return;
   }
-  if (draft.parentElement !== cell) cell.insertBefore(draft, $(".add-note", cell));
+  const add = $(".add-note", cell);
+  if (draft.parentElement !== cell) cell.insertBefore(draft, add);
+  // A redraw while its field has focus may leave the draft after the button: move the button
+  // rather than the draft, which would lose the focus.
+  else if (add && draft.nextElementSibling !== add) draft.after(add);
 }
 
 function onDraftKey(event, draft) {
@@ -106,6 +111,7 @@ function openEditor(sticky) {
   editor.value = $(".sticky-text", sticky).innerText.trim();
   editor.dataset.original = editor.value;
   editor.dataset.sticky = id;
+  editor.dataset.local = ""; // a redraw of the note leaves it be (morph.js, LOCAL_ATTRIBUTE)
   editor.setAttribute("aria-label", gettext("Edit note"));
   editor.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
@@ -132,9 +138,16 @@ function attachEditor(editor) {
     toast(gettext("Someone deleted the note you were editing."));
     return;
   }
+  sticky.classList.add("editing"); // a redraw of the note takes the class off
+  const text = $(".sticky-text", sticky);
   if (editor.parentElement !== sticky) {
-    sticky.classList.add("editing");
-    $(".sticky-text", sticky).after(editor);
+    text.after(editor);
+    return;
+  }
+  // A redraw while the editor has focus may leave it last in the note: put what came between
+  // back after it, rather than move it (which would lose the focus).
+  while (editor.previousElementSibling && editor.previousElementSibling !== text) {
+    editor.after(editor.previousElementSibling);
   }
 }
 

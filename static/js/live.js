@@ -2,8 +2,15 @@
 // Sends ops with client-made ids and keeps them until acked, applies events in seq order,
 // buffers early ones, drops duplicates, and resyncs on a gap, a reconnect or a newer heartbeat.
 
+import "./morph.js";
+
 const HEARTBEAT_MS = 15000;
+// A ping unanswered this long means the socket is dead, whatever the browser says: a socket can
+// stay "open" for minutes on a dropped network. Drop it, reconnect and resync.
+const PONG_DEADLINE_MS = 8000;
 const GAP_WAIT_MS = 400;
+// An op sent this long ago and not acknowledged shows as "not saved yet".
+const UNSAVED_AFTER_MS = 2000;
 
 export function newId() {
   // crypto.randomUUID needs a secure context; workshops often run on plain http on a LAN.
@@ -53,20 +60,36 @@ export class LiveRoom extends EventTarget {
       clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => this.ping(), HEARTBEAT_MS);
     });
-    ws.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
-    ws.addEventListener("close", (event) => {
-      clearInterval(this.heartbeat);
-      if (this.ws !== ws) return;
-      this.ws = null;
-      if (event.code === 4003 || this.stopped) {
-        this.stopped = true;
-        this.setStatus("closed");
-        return;
-      }
-      this.setStatus(navigator.onLine === false ? "offline" : "reconnecting");
-      const delay = Math.min(10000, 500 * 2 ** this.retry++) * (0.75 + Math.random() / 2);
-      this.timer = setTimeout(() => this.connect(), delay);
-    });
+    ws.addEventListener("message", (event) => this.frame(ws, JSON.parse(event.data)));
+    ws.addEventListener("close", (event) => this.closed(ws, event.code));
+  }
+
+  // The one way a socket ends, whether the server closed it or we gave up on it (`drop`).
+  closed(ws, code) {
+    if (this.ws !== ws) return;
+    clearInterval(this.heartbeat);
+    clearTimeout(this.pongTimer);
+    this.pongTimer = null;
+    this.ws = null;
+    if (code === 4003 || this.stopped) {
+      this.stopped = true;
+      this.setStatus("closed");
+      return;
+    }
+    this.setStatus(navigator.onLine === false ? "offline" : "reconnecting");
+    const delay = Math.min(10000, 500 * 2 ** this.retry++) * (0.75 + Math.random() / 2);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  // A socket that stopped answering: treated as closed at once (its own close event may take
+  // minutes on a dead network, and is ignored when it comes).
+  drop(ws) {
+    this.closed(ws, 4000);
+    try {
+      ws.close(4000, "no heartbeat");
+    } catch {
+      // already closing
+    }
   }
 
   reconnectNow() {
@@ -87,7 +110,7 @@ export class LiveRoom extends EventTarget {
   // An op stays in the outbox until the server acks or refuses it; a resend after a
   // reconnect carries the same id, so the server applies it once.
   send(op, data = {}) {
-    const item = { op, id: newId(), data };
+    const item = { op, id: newId(), data, at: Date.now() };
     this.outbox.push(item);
     this.saveOutbox();
     this.transmit(item);
@@ -99,7 +122,10 @@ export class LiveRoom extends EventTarget {
   }
 
   ping() {
-    if (this.isOpen()) this.ws.send(JSON.stringify({ op: "ping", t: Date.now() }));
+    if (!this.isOpen()) return;
+    const ws = this.ws;
+    ws.send(JSON.stringify({ op: "ping", t: Date.now() }));
+    if (!this.pongTimer) this.pongTimer = setTimeout(() => this.drop(ws), PONG_DEADLINE_MS);
   }
 
   sync() {
@@ -112,7 +138,13 @@ export class LiveRoom extends EventTarget {
     this.dispatchEvent(new CustomEvent("settled", { detail: { id } }));
   }
 
+  // Ops sent a while ago and still not acknowledged: the page says so ("not saved yet").
+  unsaved(now = Date.now()) {
+    return this.outbox.filter((item) => now - (item.at || 0) >= UNSAVED_AFTER_MS).length;
+  }
+
   saveOutbox() {
+    this.dispatchEvent(new Event("outbox"));
     try {
       sessionStorage.setItem(this.storageKey, JSON.stringify(this.outbox));
     } catch {
@@ -123,6 +155,19 @@ export class LiveRoom extends EventTarget {
   // Ops not sent yet, or sent and not acked: what the page should show as "pending".
   pending(op) {
     return this.outbox.filter((item) => item.op === op);
+  }
+
+  // A message too big for one frame comes as "part" frames, in order on the socket; joined,
+  // they are the message's text (docs/protocol.md, "Big messages").
+  frame(ws, msg) {
+    if (msg.type !== "part") return this.receive(msg);
+    const parts = (ws.parts ||= new Map());
+    const got = parts.get(msg.id) || [];
+    got.push(msg.text);
+    parts.set(msg.id, got);
+    if (got.length < msg.of) return;
+    parts.delete(msg.id);
+    this.receive(JSON.parse(got.join("")));
   }
 
   receive(msg) {
@@ -147,16 +192,22 @@ export class LiveRoom extends EventTarget {
         this.settle(msg.id);
         if (msg.seq > this.seq) this.waitForGap();
         break;
-      case "error":
-        if (msg.code === "rate_limited") {
-          setTimeout(() => this.outbox.filter((i) => i.id === msg.id).forEach((i) => this.transmit(i)), 1000);
+      case "error": {
+        const sent = msg.id ? this.outbox.find((item) => item.id === msg.id) : undefined;
+        if (sent && (msg.code === "rate_limited" || msg.code === "unavailable")) {
+          // Not refused, only not now (busy, or the database is away): the same op, same id,
+          // goes again, backing off; the page shows it as not saved yet meanwhile.
+          sent.tries = (sent.tries || 0) + 1;
+          setTimeout(() => this.transmit(sent), Math.min(10000, 1000 * sent.tries));
           return;
         }
-        const sent = this.outbox.find((item) => item.id === msg.id);
-        this.settle(msg.id);
+        if (sent) this.settle(msg.id);
         this.dispatchEvent(new CustomEvent("refused", { detail: { ...msg, sent } }));
         break;
+      }
       case "pong": {
+        clearTimeout(this.pongTimer);
+        this.pongTimer = null;
         const now = Date.now();
         const rtt = now - msg.t;
         if (rtt <= this.bestRtt * 1.5) {
@@ -199,11 +250,8 @@ export class LiveRoom extends EventTarget {
 
   apply(html) {
     if (!html) return;
-    const open = [...document.querySelectorAll("details[open][id]")].map((d) => d.id);
-    const focused = document.activeElement && document.activeElement.id;
+    // Parts and cells morph into the page (below), so what the person is doing stays put.
     window.htmx.swap(document.body, putNotes(html), { swapStyle: "none" });
-    for (const id of open) document.getElementById(id)?.setAttribute("open", "");
-    if (focused && document.activeElement === document.body) document.getElementById(focused)?.focus();
     this.dispatchEvent(new Event("updated"));
   }
 }

@@ -43,12 +43,22 @@ export function toast(message, kind = "error", action = null) {
   setTimeout(() => item.remove(), action ? 8000 : 6000);
 }
 
-live.addEventListener("status", (event) => {
+// The connection as it is, and what has not reached the server yet: never "Live" alone while
+// something waits (docs/protocol.md, "Errors").
+function showStatus() {
   const el = document.getElementById("live-status");
-  if (!el) return;
-  el.dataset.state = event.detail;
-  el.textContent = statusLabels[event.detail] || event.detail;
-});
+  if (!el || !live.status) return;
+  const unsaved = live.status === "closed" ? 0 : live.unsaved();
+  let text = statusLabels[live.status] || live.status;
+  if (unsaved === 1) text += ` · ${gettext("1 change not saved yet, retrying")}`;
+  else if (unsaved > 1) text += ` · ${gettext("{n} changes not saved yet, retrying").replace("{n}", unsaved)}`;
+  if (el.dataset.state !== live.status) el.dataset.state = live.status;
+  if (el.dataset.unsaved !== String(unsaved)) el.dataset.unsaved = String(unsaved);
+  if (el.textContent !== text) el.textContent = text;
+}
+live.addEventListener("status", showStatus);
+live.addEventListener("outbox", showStatus);
+setInterval(showStatus, 1000); // an op becomes "not saved yet" by waiting
 
 live.addEventListener("refused", (event) => {
   const msg = event.detail;
@@ -127,7 +137,7 @@ function refresh() {
   }
   const focusLanes = (now?.dataset.lanes || "").split(" ").filter(Boolean);
   // Steps that work on the board put it first; the others lead with the step's guidance.
-  const boardStep = focusLanes.length > 0;
+  const boardStep = now?.dataset.board === "1";
   if (boardStep !== document.body.classList.contains("board-step")) {
     document.body.classList.toggle("board-step", boardStep);
     if (boardStep) window.scrollTo({ top: 0 }); // the board is now at the top: show it

@@ -109,6 +109,9 @@ def asgi_server(
         "DJANGO_SETTINGS_MODULE": "journeymap.settings",
         "DATABASE_URL": database_url(settings.DATABASES["default"]),
         "DEBUG": "1",  # static files from the finders, through WhiteNoise
+        # Frames of at most 32 KiB, a tenth of production's: a room's snapshot (about 60 KiB)
+        # then comes in parts, so every browser test has the page put parts together.
+        "LIVE_MAX_SEND_BYTES": "32768",
         "PYTHONUNBUFFERED": "1",
     }
     # Set in this process while Playwright runs (see `browser`), never for the server, whose

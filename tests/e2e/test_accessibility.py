@@ -265,7 +265,7 @@ def audit_everything(audit: Audit, scene: Scene, become: Callable[[str | None], 
             status=404, content_type="text/html; charset=utf-8", body=scene.not_found
         ),
     )
-    audit.visit("404 for an outsider", f"/w/{slug}/", status=404, lang="en")  # Django's own page
+    audit.visit("404 for an outsider", f"/w/{slug}/", status=404)  # templates/404.html
     page.unroute(f"**/w/{slug}/")
 
 

@@ -35,13 +35,13 @@ def test_three_members_rate_and_everyone_sees_the_line_and_its_marks(
     for page in (room.facilitator, *members.values()):
         expect(page.locator("#emotion .emotion-cell").nth(0)).to_contain_text("2 (3 ratings)")
         expect(page.locator("#emotion .emotion-cell .dot")).to_have_count(5)
-        expect(page.locator("#emotion .reading-drop")).to_contain_text(
+        expect(page.locator("#emotion-readings .reading-drop")).to_contain_text(
             "Rapid drop from Awareness to Consideration"
         )
         expect(page.locator("#emotion .emotion-cell").nth(1)).to_have_class(
             re.compile(r"\bmark-drop\b.*\bmark-valley\b")
         )
-        expect(page.locator("#emotion .reading-fluctuating")).to_have_count(1)
+        expect(page.locator("#emotion-readings .reading-fluctuating")).to_have_count(1)
     # A member's own choices stay marked through everyone else's updates.
     expect(
         members["Mia"].locator("#emotion .emotion-cell").nth(1).locator('[data-rate="-3"]')

@@ -95,6 +95,8 @@ def test_drawing_the_emotion_line_puts_the_board_first(workshop, facilitator):
     room = reverse("room", args=[workshop.slug])
     assert 'data-board="0"' in client.get(room).content.decode()  # setting the stage: guidance first
     emotions = workshop.steps.get(key="emotions")
-    client.post(reverse("room_op", args=[workshop.slug]), {"op": "step.go", "to": emotions.pk, "force": "true"})
+    client.post(
+        reverse("room_op", args=[workshop.slug]), {"op": "step.go", "to": emotions.pk, "force": "true"}
+    )
     page = client.get(room).content.decode()
     assert 'data-lanes=""' in page and 'data-board="1"' in page

@@ -56,7 +56,7 @@ def note_in_swap(workshop, change: services.Change) -> str:
 
     html = json.loads(html)["html"]
     li = next(m[0] for m in LI.finditer(html) if 'hx-swap-oob="delete"' not in m[0])
-    return li.replace(' hx-swap-oob="true"', "")
+    return li.replace(' hx-swap-oob="morph"', "")
 
 
 def test_an_edited_note_is_drawn_as_the_board_draws_it(workshop, member, places):

@@ -23,3 +23,11 @@ def clock(value: timedelta) -> str:
     total = max(0, -int(-value.total_seconds() // 1))
     minutes, seconds = divmod(total, 60)
     return f"{minutes}:{seconds:02d}"
+
+
+@register.simple_tag
+def join_guard_stopped() -> datetime | None:
+    """When guessing join codes was last stopped (workshops.guards), for the facilitators."""
+    from workshops.guards import last_stopped
+
+    return last_stopped()
