@@ -327,3 +327,19 @@ def test_pages_carry_a_strict_content_security_policy(client: Client, db: None, 
     for tag in re.findall(r"<script\b[^>]*>", html):
         assert " src=" in tag, tag
     assert not re.search(r"<[^>]+\son[a-z]+\s*=", html)
+
+
+def test_the_readme_opens_with_its_picture_and_the_first_workshop():
+    """The README's first screen: what it is, a picture of a room, the two commands, five steps."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    picture = ROOT / "docs" / "room.png"
+    assert "![" in readme.split("## Two commands")[0] and "(docs/room.png)" in readme
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 50_000
+    headings = [line for line in readme.splitlines() if line.startswith("## ")]
+    assert headings[:5] == [
+        "## Two commands",
+        "## Your first real workshop in five steps",
+        "## Deploying",
+        "## Configuration",
+        "## Development",
+    ]

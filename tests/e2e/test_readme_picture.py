@@ -61,4 +61,8 @@ def test_a_room_mid_workshop(new_page: Callable[..., Page], screenshots_dir: Pat
             ).click()
     expect(note(fac, "Confirm at once")).to_have_count(1)
     expect(fac.locator("#emotion .emotion-cell").nth(3)).to_contain_text("2 ratings")
+    # The clicks above scrolled the timer's button into view; the board is at the top.
+    fac.evaluate("window.scrollTo(0, 0)")
+    header = fac.locator(".site-header").bounding_box()
+    assert header and header["height"] < 60, "the room's header wraps onto a second line"
     shoot(fac, screenshots_dir / "readme-room.png")
