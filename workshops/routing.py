@@ -5,5 +5,5 @@ from django.urls import path
 from workshops.consumers import RoomConsumer
 
 websocket_urlpatterns = [
-    path("ws/workshops/<str:slug>/", RoomConsumer.as_asgi()),
+    path("ws/workshops/<slug:slug>/", RoomConsumer.as_asgi()),
 ]
