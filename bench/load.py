@@ -246,6 +246,21 @@ class Run:
     final_seq: dict[int, int] = field(default_factory=dict)
 
 
+async def whole(ws: Any) -> Any:
+    """The socket's messages as the server meant them: "part" frames put back together
+    (docs/protocol.md, "Big messages")."""
+    parts: dict[int, list[str]] = {}
+    async for text in ws:
+        if not text.startswith('{"type": "part"'):
+            yield text
+            continue
+        frame = json.loads(text)
+        got = parts.setdefault(frame["id"], [])
+        got.append(frame["text"])
+        if len(got) == frame["of"]:
+            yield "".join(parts.pop(frame["id"]))
+
+
 class Socket:
     def __init__(self, run: Run, room: int, person: int, index: int) -> None:
         self.run, self.room, self.person = run, room, person
@@ -290,7 +305,7 @@ class Socket:
         run, ops = self.run, self.run.ops
         texts = run.texts[self.room]
         try:
-            async for text in self.ws:
+            async for text in whole(self.ws):
                 now = time.monotonic()
                 if text.startswith('{"type": "event"'):
                     m = EVENT.match(text)
