@@ -90,6 +90,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     participant: Participant | None = None
     worker: asyncio.Task[None] | None = None
     frame: Frame | None = None  # the frame being handled, once its envelope is read
+    present = False  # counted in the room's presence (services.presence_connect)
+    cut_off = False  # the channel layer failed: this socket hears nothing any more
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -104,10 +106,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.user_group = live.user_group_name(self.workshop.pk, self.participant.user_id, self.language)
         self.bucket = TokenBucket(settings.LIVE_OPS_PER_SECOND, settings.LIVE_OPS_BURST)
         # Join the group before reading anything, so no event falls between the two.
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        try:
+            if self.cut_off:
+                raise ConnectionError("the channel layer failed before the handshake")
+            await self.channel_layer.group_add(self.group, self.channel_name)
+            await self.channel_layer.group_add(self.user_group, self.channel_name)
+        except Exception as error:
+            # Redis is away: this socket could hear nothing. Refused (403), not a 500; the
+            # page tries again.
+            logger.warning("Socket refused, the channel layer is unavailable: %s", error)
+            await self.close()
+            return
         await self.accept()
         await self.write(services.presence_connect, participant=self.participant, language=self.language)
+        self.present = True
         # A client that says what it has (?since=N) gets only what it missed.
         since = parse_qs(self.scope.get("query_string", b"").decode()).get("since", [""])[0]
         await self.resync(as_seq(since))
@@ -122,10 +134,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 self.inbox.get_nowait()
             self.inbox.put_nowait(STOP)
             await self.worker
-        if self.participant is None:
-            return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        if self.participant is None or not self.present:
+            return  # refused, or removed: nothing to count out
+        with contextlib.suppress(Exception):  # the layer may be what failed; memberships expire
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
         await self.write(services.presence_disconnect, participant=self.participant)
 
     def _find(self, slug: str) -> Participant | None:
@@ -146,7 +159,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 return service(**kwargs), broadcasts
 
         result, broadcasts = await writer(run)()
-        await live.send(broadcasts)
+        try:
+            await live.send(broadcasts)
+        except Exception as error:
+            # Committed all the same (Redis may be away): pages find the event by its seq.
+            logger.warning("%s committed, but its broadcast failed: %s", service.__name__, error)
         return result
 
     # -- from the client --------------------------------------------------------------------
@@ -353,6 +370,33 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_json(frame)
 
     # -- from the group ---------------------------------------------------------------------
+
+    # Channels builds `channel_receive` (the layer's next message for this socket) as the
+    # consumer starts and waits on it beside the socket; a failure there (Redis away or
+    # restarted) would end the application with the socket still counted in the room and a
+    # half-open handshake answered 500. Its failure comes through `receive_from_layer` instead.
+    @property
+    def channel_receive(self) -> Callable[[], Awaitable[dict[str, Any]]]:
+        return self.receive_from_layer
+
+    @channel_receive.setter
+    def channel_receive(self, receive: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+        self.layer_receive = receive
+
+    async def receive_from_layer(self) -> dict[str, Any]:
+        if self.cut_off:
+            await asyncio.Event().wait()  # until the consumer ends (the socket is closing)
+        try:
+            return await self.layer_receive()
+        except Exception as error:
+            logger.warning("Socket closed, the channel layer failed: %s", error)
+            self.cut_off = True
+            return {"type": "room.cut_off"}
+
+    async def room_cut_off(self, event: dict[str, Any]) -> None:
+        # Events sent meanwhile are lost to this socket: closed (or refused, before the
+        # handshake), the page reconnects and resyncs from its seq.
+        await self.close(code=CLOSE_SERVER_ERROR)
 
     async def room_volatile(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
