@@ -11,6 +11,7 @@ must be exactly as it was (its rows and its log).
 
 from __future__ import annotations
 
+import abc
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -407,7 +408,7 @@ def log_size(s: Setting) -> int:
     return MapEvent.objects.filter(journey_map_id=s.workshop.journey_map_id).count()
 
 
-class OpWalk:
+class OpWalk(abc.ABC):
     """One role's walk of the ops table, through a door (`send`: the socket or the fallback)."""
 
     def __init__(self, s: Setting, role: str) -> None:
@@ -445,8 +446,9 @@ class OpWalk:
             self.problems.append(f"{label} as {self.role} took another workshop's ids")
         return result
 
+    @abc.abstractmethod
     async def send(self, name: str, data: dict[str, Any]) -> str:
-        raise NotImplementedError
+        """Send one op over this walk's transport; its outcome as the table writes it."""
 
 
 class SocketWalk(OpWalk):

@@ -127,7 +127,7 @@ class OpForm(forms.Form):
     def find(self, name: str, pk: int) -> Any:
         """Row `pk` of `rows(name)`, or None. A note, the board's most frequent lookup, is read
         by a statement built once per process (`selectors.note`), not compiled by the ORM."""
-        if name in ("step", "participant", "stage", "lane", "metric", "insight"):
+        if name in ("step", "participant", "removal", "stage", "lane", "metric", "insight"):
             return self.rows(name).filter(pk=pk).first()
         return selectors.note(
             journey_map_id=self.workshop.journey_map_id,
@@ -142,6 +142,8 @@ class OpForm(forms.Form):
             return workshop.steps.all()
         if name == "participant":
             return workshop.participants.all()
+        if name == "removal":
+            return workshop.removals.all()
         if name == "stage":
             return Stage.objects.filter(journey_map_id=workshop.journey_map_id)
         if name == "lane":
@@ -248,13 +250,7 @@ class ParticipantRoleForm(ParticipantOpForm):
 class ReadmitForm(OpForm):
     """Someone removed from this workshop (by their removal's id), to let back in."""
 
-    removal = forms.IntegerField(min_value=1)
-
-    def clean_removal(self) -> Any:
-        removal = self.workshop.removals.filter(pk=self.cleaned_data["removal"]).first()
-        if removal is None:
-            raise forms.ValidationError(_("That person is not removed from this workshop."))
-        return removal
+    removal = RowField(error_messages={"invalid_choice": _("That person is not removed from this workshop.")})
 
 
 class JoiningForm(OpForm):

@@ -6,6 +6,7 @@ error frame (`invalid`, or `too_large`); the values in `data` are then for the o
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -131,6 +132,12 @@ def pieces(text: str, limit: int | None = None) -> list[str]:
     limit = limit or settings.LIVE_MAX_SEND_BYTES
     if len(text) * 4 <= limit or len(text.encode()) <= limit:
         return [text]
+    return list(_split(text, limit))
+
+
+@functools.lru_cache(maxsize=4)
+def _split(text: str, limit: int) -> tuple[str, ...]:
+    # Cached: an event goes to every socket of the room, and each would split it again.
     # Room for the envelope and for JSON's escapes: most of what we send is ASCII already.
     size = max(1, limit // 2)
     while True:
@@ -141,7 +148,7 @@ def pieces(text: str, limit: int | None = None) -> list[str]:
             for n, chunk in enumerate(chunks)
         ]
         if all(len(frame.encode()) <= limit for frame in frames) or size == 1:
-            return frames
+            return tuple(frames)
         size //= 2
 
 
