@@ -1,4 +1,4 @@
-"""Throw many more hostile frames at a member's socket than the suite does (issue 12).
+"""Throw many more hostile frames at a member's socket than the suite does (docs/reliability.md).
 
     .venv/bin/python -m bench.fuzz_frames                  # 20,000 frames, on SQLite
     DATABASE_URL=postgres://… REDIS_URL=redis://… .venv/bin/python -m bench.fuzz_frames 100000

@@ -244,6 +244,17 @@ class Run:
     started: float = 0.0
     ended: float = 0.0
     final_seq: dict[int, int] = field(default_factory=dict)
+    server_pids: list[int] = field(default_factory=list)
+    server_cpu: float = 0.0  # CPU seconds of the servers from `started` to `ended`
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 async def whole(ws: Any) -> Any:
@@ -424,10 +435,12 @@ async def run_load(run: Run, *, settle: float = 1.0) -> None:
         run.ops.clear()
         run.delivered = 0
     run.started = time.monotonic() + 0.2
+    cpu = cpu_seconds(run.server_pids)
     end = run.started + run.duration
     await asyncio.gather(*(s.send_ops(run.started, end) for s in run.sockets))
     await drain(run)
     run.ended = time.monotonic()
+    run.server_cpu = cpu_seconds(run.server_pids) - cpu
     await asyncio.sleep(0.2)  # anything late but not lost (counted as duplicates if twice)
     if run.target == "live":
         run.final_seq = await asyncio.to_thread(final_seqs, run.rooms)
@@ -524,6 +537,10 @@ def summarise(run: Run) -> dict[str, Any]:
         "send_lag_p99_ms": round(percentile(lag, 0.99) * ms, 2),
         "connect_retries": run.reconnects,
         "drain_s": round(max(0.0, run.ended - run.started - run.duration), 2),
+        "server_cpu_s": round(run.server_cpu, 2),
+        "server_cpu_ms_per_op": round(1000 * run.server_cpu / max(1, len(persisted)), 2),
+        "server_cpu_us_per_delivery": round(1e6 * run.server_cpu / max(1, len(latencies)), 1),
+        "loadavg": Path("/proc/loadavg").read_text().split()[0],
     }
     if run.target == "live":
         result.update(check_log_and_views(run))
@@ -587,11 +604,13 @@ def measure(
     duration: float,
     drain: float = 10.0,
     warmup: float = 2.0,
+    server_pids: list[int] | None = None,
 ) -> tuple[dict[str, Any], Run]:
     """Run one load and sum it up (sync entry point: call where no event loop runs)."""
     run = Run(
         target=target, rooms=rooms, ports=ports, rate=rate, duration=duration, drain=drain, warmup=warmup
     )
+    run.server_pids = server_pids or []
     asyncio.run(run_load(run))
     return summarise(run), run
 
@@ -621,6 +640,10 @@ def main() -> None:
         help="py-spy record the (first) server: .svg flame graph or .txt collapsed stacks",
     )
     parser.add_argument("--out", help="append the result as a JSON line to this file")
+    parser.add_argument("--server", default="daphne", choices=["daphne", "uvicorn"])
+    parser.add_argument(
+        "--settings", default="journeymap.settings", help="DJANGO_SETTINGS_MODULE for the servers"
+    )
     args = parser.parse_args()
 
     from bench.servers import setup_django
@@ -646,7 +669,9 @@ def main() -> None:
         rooms = seed(workshops=profile.workshops, people=profile.people)
     else:
         rooms = fake_rooms(workshops=profile.workshops, people=profile.people)
-    with daphne(args.target, args.servers, env, BASE_DIR / "bench" / "out" / "logs") as servers:
+    logs = BASE_DIR / "bench" / "out" / "logs"
+    start = daphne(args.target, args.servers, env, logs, server=args.server, settings=args.settings)
+    with start as servers:
         spy = None
         if args.profile_server:
             import subprocess
@@ -680,6 +705,7 @@ def main() -> None:
             rate=profile.rate,
             duration=profile.duration,
             drain=args.drain,
+            server_pids=[s.pid for s in servers],
         )
         if spy is not None:
             spy.wait(timeout=60)
@@ -687,6 +713,8 @@ def main() -> None:
     result = {
         "profile": profile.name,
         "backend": f"{db}+{'redis' if os.environ.get('REDIS_URL') else 'memory'}",
+        "server": args.server,
+        "settings": args.settings,
         **result,
     }
     print(json.dumps(result))

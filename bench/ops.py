@@ -1,11 +1,11 @@
-"""One op's server time, in process and one at a time (issue 4): what an op costs before any
+"""One op's server time, in process and one at a time: what an op costs before any
 load makes it queue.
 
     DATABASE_URL=... python -m bench.ops [--ops 600] [--warmup 60]
 
 Seeds a workshop of 10 members through the app's services, then runs the load generator's
 mix (40 % create, 40 % edit, 20 % move, in cells of a few notes) the way the websocket
-consumer does: `RoomConsumer._perform` (the sender's place, the form, the write and its log,
+consumer does: `workshops.ops.run` (the sender's place, the form, the write and its log,
 drawing a note's event) and, for events not drawn by then, `live.messages`. Counts the
 statements each op sends (an execute wrapper) and the transactions it commits (each one is a
 BEGIN and a COMMIT more). Prints a Markdown table: median and p90 ms per kind of op.
@@ -37,17 +37,16 @@ def main() -> None:
 
     from bench.load import seed
     from maps.models import Sticky
-    from workshops import live
-    from workshops.consumers import RoomConsumer
+    from workshops import live, ops
     from workshops.models import Participant, Workshop
 
     [room] = seed(workshops=1, people=10)
     workshop = Workshop.objects.get(slug=room.slug)
-    consumers = []
-    for member in Participant.objects.filter(workshop=workshop).exclude(user=workshop.owner):
-        consumer = RoomConsumer()
-        consumer.participant = member
-        consumers.append(consumer)
+    members = list(
+        Participant.objects.filter(workshop=workshop)
+        .exclude(user=workshop.owner)
+        .values_list("pk", flat=True)
+    )
     rnd = random.Random(4)
     notes: list[int] = []
 
@@ -95,7 +94,7 @@ def main() -> None:
     with connection.execute_wrapper(count):
         for i in range(args.warmup + args.ops):
             name, data = frame(i)
-            consumer = consumers[i % len(consumers)]
+            member = members[i % len(members)]
             if args.gap:
                 time.sleep(args.gap)
             statements.clear()
@@ -103,7 +102,7 @@ def main() -> None:
             if profiler is not None and i == args.warmup:
                 profiler.enable()
             started = time.perf_counter()
-            _seq, events = consumer._perform(name, data, f"ops-{i}")
+            _seq, events = ops.run(participant_id=member, name=name, data=data, op_id=f"ops-{i}")
             for event in events:
                 if event.drawn is None:
                     live.messages(event)

@@ -1,4 +1,4 @@
-"""Pages' and exports' server time and query count (issue 4): the board and the summary of a
+"""Pages' and exports' server time and query count: the board and the summary of a
 map of 500 notes, and the JSON, Markdown, CSV and PDF exports of a map of 2,000.
 
     DATABASE_URL=... python -m bench.page [--notes 500] [--export-notes 2000] [--runs 20]

@@ -43,9 +43,34 @@ class Server:
     log: Path
 
 
+# How each ASGI server is started on a port (docs/decisions.md, "The ASGI server").
+COMMANDS = {
+    "daphne": lambda port, app: ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+    "uvicorn": lambda port, app: [
+        *("-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop"),
+        *("--http", "httptools", "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log"),
+        app,
+    ],
+}
+
+
+@contextmanager
+def uvicorn(target: str, count: int, env: dict[str, str], log_dir: Path, **options) -> Iterator[list[Server]]:
+    """As `daphne`, served by uvicorn with uvloop and httptools."""
+    with daphne(target, count, env, log_dir, server="uvicorn", **options) as servers:
+        yield servers
+
+
 @contextmanager
 def daphne(
-    target: str, count: int, env: dict[str, str], log_dir: Path, *, production: bool = True
+    target: str,
+    count: int,
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    production: bool = True,
+    server: str = "daphne",
+    settings: str = "journeymap.settings",
 ) -> Iterator[list[Server]]:
     """`count` Daphne processes serving `target` ("live" or "floor"), up and answering.
 
@@ -57,7 +82,7 @@ def daphne(
         **os.environ,
         **(PRODUCTION if production else {}),
         **env,
-        "DJANGO_SETTINGS_MODULE": "journeymap.settings",
+        "DJANGO_SETTINGS_MODULE": settings,
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -65,9 +90,9 @@ def daphne(
     try:
         for index in range(count):
             port = free_port()
-            log = log_dir / f"daphne-{target}-{index}.log"
+            log = log_dir / f"{server}-{target}-{index}.log"
             with log.open("wb") as out:
-                command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), APPS[target]]
+                command = [sys.executable, *COMMANDS[server](port, APPS[target])]
                 process = subprocess.Popen(
                     command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
                 )

@@ -27,8 +27,8 @@ application = ProtocolTypeRouter(
 # Python's cycle collector runs a young pass every 700 net allocations of tracked objects: under
 # the play's load that was 250 passes in 30 s, 0.7 ms each, in the middle of ops. Almost all of
 # an op's objects are freed by reference counting, so a pass every 50,000 net allocations finds
-# the same garbage: under play the server then ran 3 passes instead of 280 (docs/benchmarks.md,
-# round 4). 0 keeps Python's thresholds.
+# the same garbage: under play the server then ran 3 passes instead of 280 (docs/decisions.md,
+# "The cycle collector"). 0 keeps Python's thresholds.
 GC_THRESHOLD = (50_000, 20, 10)
 
 
@@ -37,7 +37,7 @@ def _settle(threshold: int) -> None:
     collector's full passes (`gc.freeze`): Django's apps, models, URLs and templates live as
     long as the process, yet each full collection scanned them all, pausing every socket of
     the process for 50–110 ms under load; frozen, a full pass takes 20–30 ms
-    (docs/benchmarks.md, round 3). Nothing is given up: frozen objects are merely not
+    (docs/decisions.md, "The cycle collector"). Nothing is given up: frozen objects are merely not
     scanned for cycles. Then the collector runs less often (`GC_THRESHOLD`).
     """
     from django.template.loader import get_template

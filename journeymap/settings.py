@@ -131,37 +131,19 @@ elif "postgresql" in DATABASES["default"]["ENGINE"] and not DATABASES["default"]
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# The queue layer is the default: it keeps a group's messages for a minute, so a socket that
-# joins a group just as an event is sent still gets it (DESIGN.md: join the group before reading
-# the log). Pub/sub is the opt-in (REDIS_LAYER=pubsub), faster in noisy measurements but with no
-# such guarantee (docs/benchmarks.md, round 2).
-if REDIS_URL and os.environ.get("REDIS_LAYER", "core") == "pubsub":
-    # Redis pub/sub (docs/benchmarks.md, round 2): a group message reaches each process once,
-    # and the process hands it to its own sockets, instead of one queued message per socket,
-    # each fetched by its own round trip on the event loop. Pub/sub ignores Redis's database
-    # number, so the number goes into the prefix: two apps (or test runs) on one Redis using
-    # different databases stay apart, as they do with the queue layer.
+# Redis pub/sub, each process serving its own sockets from memory (journeymap/layers.py,
+# docs/decisions.md "The channel layer"). Pub/sub ignores Redis's database number, so the number
+# goes into the prefix: two apps (or test runs) on one Redis using different databases stay apart.
+# redis-py pings an idle subscription every 10 s, so a connection that died without a word is
+# found and replaced (it re-subscribes); the socket timeout is well above that.
+if REDIS_URL:
     _redis_db = urlparse(REDIS_URL).path.strip("/") or "0"
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "journeymap.layers.FanOutChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "health_check_interval": 10}],
                 "prefix": f"asgi{_redis_db}:",
-            },
-        }
-    }
-elif REDIS_URL:  # channels-redis's queue layer (REDIS_LAYER unset or core)
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # channels-redis waits on Redis for 5 s at a time (brpop_timeout); redis-py 8 also
-            # gives up on a silent socket after 5 s, which would close quiet websockets. The
-            # socket timeout must be well above the wait.
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                "capacity": 1000,
-                "expiry": 60,
             },
         }
     }

@@ -9,9 +9,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from workshops.models import Participant, Role, Workshop
 from workshops.services import guest_user_create, participant_join, workshop_create
+
+# Property tests judge what the code returns, never how fast: Hypothesis's default 200 ms
+# deadline per example and its "too slow" check fail on a busy machine (load average 6 and more).
+hypothesis_settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("suite")
 
 NEEDS_SERVICES = pytest.mark.skipif(
     not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")),

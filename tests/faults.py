@@ -192,6 +192,10 @@ class Member:
     snapshot, replays and events in seq order, as the page draws them. A heartbeat with a
     deadline drops a socket that stopped answering. Handshakes the server refused are kept,
     by status, in `refusals`.
+
+    `ports` are the servers behind one address, as a load balancer sees them: a connect that
+    gets no answer at all (refused, timed out, cut) tries the next port the next time; one the
+    server refused by status stays on its port.
     """
 
     HEARTBEAT = 2.0
@@ -252,6 +256,7 @@ class Member:
                 ws = None
             except (OSError, TimeoutError, WebSocketException):
                 ws = None
+                self.ports = [*self.ports[1:], *self.ports[:1]]  # that server is down: the next
             if ws is None:
                 retry += 1
                 await asyncio.sleep(min(2.0, 0.1 * 2**retry))

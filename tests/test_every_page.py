@@ -1,6 +1,6 @@
 """Every page a person can reach, as every kind of person, and every form on it, submitted.
 
-Issue 11: a facilitator met a 500 on the prepare page in their first five minutes, because no
+Why: a facilitator once met a 500 on the prepare page in their first five minutes, because no
 test had ever posted its form. This walks every URL pattern of the project (a new one fails
 `test_the_walk_knows_every_url_pattern` until the tables below say how to fill it in), GETs
 each as each role with the workshop's own ids and with other workshops' ids and junk, then

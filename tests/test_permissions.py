@@ -1,4 +1,4 @@
-"""docs/permissions.md, walked cell by cell (issue 13): the document is the expectation.
+"""docs/permissions.md, walked cell by cell: the document is the expectation.
 
 Each role walks every row of the document's two tables in a world of its own (tests/walk_world.py:
 one workshop with every kind of person in it, and "elsewhere", a workshop none of them is in):

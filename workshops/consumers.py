@@ -14,12 +14,12 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from maps import events
-from workshops import live, ops, selectors, services
+from workshops import live, ops, services
 from workshops.frames import BadFrame, Frame, as_client_time, as_seq, parse_frame, pieces
 from workshops.models import Participant
 from workshops.services import Refused
@@ -92,6 +92,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
     frame: Frame | None = None  # the frame being handled, once its envelope is read
     present = False  # counted in the room's presence (services.presence_connect)
     cut_off = False  # the channel layer failed: this socket hears nothing any more
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as error:
+            if getattr(self, "channel_layer", None) is None or hasattr(self, "layer_receive"):
+                raise  # not the channel's making: a fault of ours
+            # The socket's channel could not be made (Redis is away): refused (403), as in
+            # `connect`, not a 500. The page tries again.
+            logger.warning("Socket refused, the channel layer is unavailable: %s", error)
+            if (await receive())["type"] == "websocket.connect":
+                await send({"type": "websocket.close", "code": 1000})
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -238,7 +250,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def apply(self, frame: Frame) -> None:
         name, op_id = frame.name, frame.op_id
         try:
-            seq, broadcasts = await writer(self._perform)(name, frame.data, op_id)
+            assert self.participant is not None
+            done = await writer(ops.run)(
+                participant_id=self.participant.pk, name=name, data=frame.data, op_id=op_id
+            )
         except Refused as refused:
             errors = getattr(refused, "errors", None)
             await self.send_error(name, op_id, refused.code, refused.message, errors)
@@ -258,50 +273,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # Committed. The event goes out before the ack, so that the sender's page, told by the
         # ack that event `seq` exists, does not ask to resync while the event is being drawn.
         try:
-            await live.send(broadcasts)
+            await live.send(done.events)
         except Exception:
             # Saved all the same: the ack says so, and pages find the missing event by its seq.
-            logger.exception("Op %s saved as event %s, but its broadcast failed", name, seq)
-        await self.send_json({"type": "ack", "op": name, "id": op_id, "seq": seq})
-
-    def _perform(self, name: str, data: dict[str, Any], op_id: str | None) -> tuple[int, list[live.Event]]:
-        return ops.retried(name, lambda: self._perform_once(name, data, op_id))
-
-    def _perform_once(
-        self, name: str, data: dict[str, Any], op_id: str | None
-    ) -> tuple[int, list[live.Event]]:
-        # Roles can change while a socket is open: every op reads the sender's place afresh.
-        assert self.participant is not None
-        by = selectors.place(participant_id=self.participant.pk)
-        if by is None:
-            raise Refused(_("You are no longer in this workshop."), code="removed")
-        with live.deferred() as broadcasts:
-            try:
-                seq = ops.perform(workshop=by.workshop, by=by, name=name, data=data, op_id=op_id).seq
-            except (IntegrityError, Refused):
-                # A retry (the log is unique on map, author and op id): the first result, nothing
-                # done twice. Looked up only now, so a first try costs no lookup.
-                first = (
-                    events.find_op(journey_map_id=by.workshop.journey_map_id, author=by.user, op_id=op_id)
-                    if op_id
-                    else None
-                )
-                if first is None:
-                    raise
-                return first.seq, []
-        # Committed: a note's change is drawn here, not handed to yet another thread.
-        try:
-            return seq, live.predraw(broadcasts)
-        except Exception:
-            # Saved all the same: the ack says so, and pages find the missing event by its seq.
-            logger.exception("Op %s saved as event %s, but drawing its event failed", name, seq)
-            return seq, []
+            logger.exception("Op %s saved as event %s, but its broadcast failed", name, done.seq)
+        await self.send_json({"type": "ack", "op": name, "id": op_id, "seq": done.seq})
 
     async def heartbeat(self, client_time: int | float | None) -> None:
         assert self.participant is not None
-        # Group memberships expire in channels-redis; re-joining keeps this socket in.
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await database_sync_to_async(services.presence_heartbeat)(participant=self.participant)
         seq = await database_sync_to_async(events.current_seq)(journey_map_id=self.workshop.journey_map_id)
         await self.send_json({"type": "pong", "seq": seq, "server_now": now_ms(), "t": client_time})

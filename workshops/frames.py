@@ -51,6 +51,11 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def usable_op_id(value: Any) -> bool:
+    """An op id as the protocol allows one, whichever way it came (docs/protocol.md)."""
+    return _usable(value)
+
+
 def _usable(value: Any) -> bool:
     """Text fit to name an op or an id: a short string, no NUL, control character or surrogate."""
     return isinstance(value, str) and 0 < len(value) <= MAX_OP_ID and value.isprintable()

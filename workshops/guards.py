@@ -9,6 +9,7 @@ are counted by django-axes; only its lockout page is drawn here.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import secrets
 import time
@@ -20,6 +21,10 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
+
+# The cache could not be reached (Redis away): wrong codes cannot be counted just now.
+CACHE_DOWN = (RedisError, OSError)
 
 GROUP = "join-code"
 # When guessing was last stopped (a timestamp), and the lock that tells the rooms at most once
@@ -28,6 +33,7 @@ STOPPED_KEY = "join-guard:stopped"
 TOLD_KEY = "join-guard:told"
 STOPPED_SHOWN_FOR = 24 * 60 * 60
 BROWSER_KEY = "journeymap_browser"
+logger = logging.getLogger(__name__)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -64,8 +70,17 @@ def _rules(request: HttpRequest) -> list[tuple[Any, str]]:
     return rules
 
 
-def join_wait(request: HttpRequest) -> int:
-    """Seconds until this client may look up another code; 0 when it may now."""
+def join_wait(request: HttpRequest) -> int | None:
+    """Seconds until this client may look up another code; 0 when it may now; None when the
+    counts cannot be read (no code is looked up uncounted: `join_paused`)."""
+    try:
+        return _join_wait(request)
+    except CACHE_DOWN as error:
+        logger.warning("Join codes cannot be counted, the cache is unavailable: %s", error)
+        return None
+
+
+def _join_wait(request: HttpRequest) -> int:
     wait = 0
     for key, rate in _rules(request):
         usage = get_usage(request, group=GROUP, key=key, rate=rate)
@@ -84,11 +99,14 @@ def count_miss(request: HttpRequest) -> None:
     if not request.session.session_key:
         request.session.save()  # so that the session's own count starts with this miss
     stopped = False
-    for key, rate in _rules(request):
-        usage = get_usage(request, group=GROUP, key=key, rate=rate, increment=True)
-        stopped |= usage is not None and usage["count"] == usage["limit"]
-    if stopped:
-        _note_stopped()
+    try:
+        for key, rate in _rules(request):
+            usage = get_usage(request, group=GROUP, key=key, rate=rate, increment=True)
+            stopped |= usage is not None and usage["count"] == usage["limit"]
+        if stopped:
+            _note_stopped()
+    except CACHE_DOWN as error:  # gone since `join_wait` read it; the next lookup is paused
+        logger.warning("A wrong join code was not counted, the cache is unavailable: %s", error)
 
 
 def _note_stopped() -> None:
@@ -101,8 +119,18 @@ def _note_stopped() -> None:
 
 def last_stopped() -> datetime | None:
     """When guessing of join codes was last stopped (within a day), for the facilitators."""
-    stamp = cache.get(STOPPED_KEY)
+    try:
+        stamp = cache.get(STOPPED_KEY)
+    except CACHE_DOWN:
+        return None  # a note for the facilitators, not worth a failed page
     return datetime.fromtimestamp(stamp, tz=UTC) if stamp else None
+
+
+def join_paused(request: HttpRequest) -> HttpResponse:
+    """The counts of wrong codes cannot be read: no code is looked up for now."""
+    response = render(request, "workshops/join_paused.html", status=503)
+    response["Retry-After"] = "30"
+    return response
 
 
 def join_throttled(request: HttpRequest, wait: int) -> HttpResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,6 +23,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+logger = logging.getLogger(__name__)
 
 NOW = "now"
 GUIDANCE = "guidance"
@@ -299,8 +302,8 @@ def publish(
 ) -> None:
     """Send one event to everyone in the workshop (call after commit).
 
-    Inside `deferred` the event is handed to the caller; elsewhere (a view, a command) it is
-    rendered and sent now.
+    Inside `deferred` the event is handed to the caller, which sends it (`send` on the event
+    loop, `send_now` elsewhere); outside (a view's write, a command) it is sent now.
     """
     event = Event(
         workshop_id,
@@ -317,9 +320,7 @@ def publish(
     if pending is not None:
         pending.append(event)
         return
-    group_send = async_to_sync(get_channel_layer().group_send)
-    for group, message in messages(event):
-        group_send(group, message)
+    send_now([event])
 
 
 def predraw(events: Iterable[Event]) -> list[Event]:
@@ -342,12 +343,33 @@ async def send(events: Iterable[Event]) -> None:
         await asyncio.gather(*(layer.group_send(group, message) for group, message in drawn))
 
 
+def send_now(events: Iterable[Event]) -> None:
+    """`send`, from a view or a command after commit: drawn in this thread, which sees what
+    it committed (`sent_or_logged`)."""
+    for event in events:
+        drawn = event.drawn if event.drawn is not None else messages(event)
+        sent_or_logged(list(drawn), what=f"event {event.seq}")
+
+
 def publish_volatile(*, workshop_id: int, message: dict[str, Any]) -> None:
     """Passing news (who is typing where): not logged, not numbered, fine to lose."""
     text = json.dumps(message)
+    messages = [
+        (group_name(workshop_id, language), {"type": "room.volatile", "text": text})
+        for language, _name in settings.LANGUAGES
+    ]
+    sent_or_logged(messages, what="passing news")
+
+
+def sent_or_logged(messages: list[tuple[str, dict[str, Any]]], *, what: str) -> None:
+    """Send from a view or a command, after commit. If the layer fails (Redis away), the write
+    stands all the same: it is logged, and pages find a numbered event by its seq."""
     group_send = async_to_sync(get_channel_layer().group_send)
-    for language, _name in settings.LANGUAGES:
-        group_send(group_name(workshop_id, language), {"type": "room.volatile", "text": text})
+    try:
+        for group, message in messages:
+            group_send(group, message)
+    except Exception as error:
+        logger.warning("Committed, but %s was not broadcast: %s", what, error)
 
 
 # What each kind of logged event changed on the page, for replaying a client's missed tail.

@@ -1,23 +1,26 @@
-"""The ops of the live session: name → payload form → service.
+"""The ops of the live session: name → payload form → service, and the one way they are run.
 
-The websocket consumer and the HTTP fallback (forms posted without JavaScript) both go
-through `perform`, so an op is validated and authorised the same way whichever way it came.
-The protocol is documented in docs/protocol.md.
+The websocket consumer and the HTTP fallback (forms posted without JavaScript) both call
+`run`, so an op is authorised, validated, retried after a deadlock and de-duplicated by
+(map, author, op id) the same way whichever way it came; each then sends the events `run`
+returns, after the commit (`live.send`). The protocol is documented in docs/protocol.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
+from maps import events as event_log
 from maps import services as maps_services
-from workshops import forms, services
+from workshops import forms, live, selectors, services
 from workshops.models import Participant, Workshop
 from workshops.services import Applied, Invalid, Refused
 
@@ -99,6 +102,51 @@ OPS: dict[str, Op] = {
         forms.StageAnnotateForm, partial(facilitator_change, change=maps_services.stage_annotate)
     ),
 }
+
+
+class Done(NamedTuple):
+    """An op carried out: its event's number, and what is to be broadcast now it is committed
+    (nothing for a retry of an op saved before: it was broadcast then)."""
+
+    seq: int
+    events: list[live.Event]
+
+
+def run(*, participant_id: int, name: str, data: dict[str, Any], op_id: str | None = None) -> Done:
+    """Carry out one op for a participant, in its own transaction (again after a deadlock)."""
+    return retried(name, lambda: _run_once(participant_id, name, data, op_id))
+
+
+def _run_once(participant_id: int, name: str, data: dict[str, Any], op_id: str | None) -> Done:
+    # Roles and switches change while a socket is open: every op reads the sender's place afresh.
+    by = selectors.place(participant_id=participant_id)
+    if by is None:
+        raise Refused(_("You are no longer in this workshop."), code="removed")
+    with live.deferred() as broadcasts:
+        try:
+            # Called inside a transaction (a test's, a command's), a refused write must leave it
+            # usable for the lookup below: a savepoint. The live path runs in autocommit, where a
+            # note's write is one statement (docs/decisions.md) and needs none.
+            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+                seq = perform(workshop=by.workshop, by=by, name=name, data=data, op_id=op_id).seq
+        except (IntegrityError, Refused):
+            # A retry (the log is unique on map, author and op id): the first result, nothing
+            # done twice. Looked up only now, so a first try costs no lookup.
+            first = (
+                event_log.find_op(journey_map_id=by.workshop.journey_map_id, author=by.user, op_id=op_id)
+                if op_id
+                else None
+            )
+            if first is None:
+                raise
+            return Done(first.seq, [])
+    # Committed: a note's change is drawn here, in the thread that wrote it (docs/decisions.md).
+    try:
+        return Done(seq, live.predraw(broadcasts))
+    except Exception:
+        # Saved all the same: the ack says so, and pages find the missing event by its seq.
+        logger.exception("Op %s saved as event %s, but drawing its event failed", name, seq)
+        return Done(seq, [])
 
 
 def perform(

@@ -184,7 +184,8 @@ def place(*, participant_id: int) -> Participant | None:
     The live path reads this before every op (roles and switches change while a socket is
     open). It is what `select_related("workshop__journey_map", "user")` reads, but the
     statement is built once per process instead of compiled by the ORM for every op, which
-    cost about a third of an op's time in the server (docs/benchmarks.md, round 3).
+    cost about a third of an op's time in the server (docs/decisions.md, "Hand-written SQL on
+    the live path").
     """
     from django.contrib.auth import get_user_model
 

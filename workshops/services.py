@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractBaseUser
@@ -499,7 +500,25 @@ def presence_disconnect(*, participant: Participant) -> None:
 
 
 def presence_heartbeat(*, participant: Participant, now: datetime | None = None) -> None:
-    Participant.objects.filter(pk=participant.pk).update(last_seen=now or timezone.now())
+    """A socket of the participant is alive; and anyone in its workshop silent for longer than
+    the timeout is counted out (`presence_sweep`)."""
+    now = now or timezone.now()
+    Participant.objects.filter(pk=participant.pk).update(last_seen=now)
+    presence_sweep(workshop=participant.workshop, now=now)
+
+
+def presence_sweep(*, workshop: Workshop, now: datetime) -> None:
+    """Count out people whose sockets all went silent without a disconnect: a server process
+    that died (`kill -9`, a crash, a lost machine) never counted its sockets out, so they kept
+    showing as online on open pages, and their later comings and goings were never told. A
+    live socket's heartbeat (every 15 s) keeps its person well inside the timeout."""
+    cutoff = now - timedelta(seconds=settings.LIVE_PRESENCE_TIMEOUT)
+    stale = Participant.objects.filter(workshop=workshop, sockets__gt=0, last_seen__lt=cutoff)
+    for person in stale.select_related("user"):
+        with transaction.atomic():
+            counted_out = Participant.objects.filter(pk=person.pk, sockets__gt=0, last_seen__lt=cutoff)
+            if counted_out.update(sockets=0):
+                _record(workshop, person, "presence.offline", None, {}, live.PEOPLE)
 
 
 # -- the board ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from maps import events
 from maps import services as maps_services
 from maps.models import Persona
 from maps.selectors import board, insights, vote_panel
-from workshops import guards, ops, services
+from workshops import guards, live, ops, services
 from workshops.forms import (
     JoinCodeForm,
     JoinNameForm,
@@ -27,6 +27,7 @@ from workshops.forms import (
     SignupForm,
     WorkshopCreateForm,
 )
+from workshops.frames import usable_op_id
 from workshops.models import Workshop
 from workshops.selectors import participant_for, room_context, workshop_list_context
 from workshops.services import Refused
@@ -79,6 +80,8 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("room", slug=workshop.slug)
     # A throttled client learns nothing, not even whether this code was right (docs/security.md).
     wait = guards.join_wait(request)
+    if wait is None:
+        return guards.join_paused(request)
     if wait:
         return guards.join_throttled(request, wait)
     if workshop is None:
@@ -142,14 +145,16 @@ def room_op(request: HttpRequest, slug: str) -> HttpResponse:
     data = request.POST.dict()
     name = data.pop("op", "")
     data.pop("csrfmiddlewaretoken", None)
-
-    def run() -> ops.Applied:
-        return ops.perform(workshop=participant.workshop, by=participant, name=name, data=data)
-
+    # A client may name its op as on the socket (`id`): a form posted twice is saved once.
+    op_id = data.pop("id", "") or None
     try:
-        ops.retried(name, run)
+        if op_id is not None and not usable_op_id(op_id):
+            raise Refused(_("An op id is a string of up to 64 characters."), code="invalid")
+        done = ops.run(participant_id=participant.pk, name=name, data=data, op_id=op_id)
     except Refused as refused:
         messages.error(request, refused.message)
+    else:
+        live.send_now(done.events)
     return redirect("room", slug=slug)
 
 

@@ -1,6 +1,6 @@
-"""Database queries per board op, as the websocket consumer runs it (issue 4: target ≤ 4).
+"""Database queries per board op, as the websocket consumer runs it (targets: docs/benchmarks.md).
 
-Counted with CaptureQueriesContext around what RoomConsumer._perform does for one op (read
+Counted with CaptureQueriesContext around what workshops.ops.run does for one op (read
 the sender's place, validate, write, log) and, separately, around rendering its broadcast
 (live.messages: the reads once, then the templates once per language), which runs in a
 worker thread after commit. Transaction control (BEGIN, SAVEPOINT, RELEASE, COMMIT, ROLLBACK) is left
@@ -16,8 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from maps.models import Sticky
-from workshops import live
-from workshops.consumers import RoomConsumer
+from workshops import live, ops
 from workshops.models import Participant, Workshop
 
 CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "COMMIT")
@@ -31,12 +30,10 @@ def run(
     member: Participant, name: str, data: dict[str, Any], op_id: str, capture
 ) -> tuple[list[str], list[str]]:
     """(queries of the op, queries of rendering its broadcast)."""
-    consumer = RoomConsumer()
-    consumer.participant = member
     # The test's transaction never commits: its on-commit callbacks run when `capture` ends,
-    # so the events are collected around it, as _perform collects them at commit.
+    # so the events are collected around it, as ops.run collects them at commit.
     with live.deferred() as events, capture(execute=True), CaptureQueriesContext(connection) as op_queries:
-        consumer._perform(name, data, op_id)
+        ops.run(participant_id=member.pk, name=name, data=data, op_id=op_id)
     assert len(events) == 1
     with CaptureQueriesContext(connection) as publish_queries:
         sent = live.messages(events[0])
@@ -113,15 +110,20 @@ def test_sticky_delete(member, note, django_capture_on_commit_callbacks):
 # (the op id seen before) leaves nothing open, so the lookup that follows can run.
 @pytest.mark.django_db(transaction=True)
 def test_a_retry_costs_a_lookup_and_changes_nothing(member, grid):
-    consumer = RoomConsumer()
-    consumer.participant = member
     data = {"stage": grid["stages"][0], "lane": grid["lanes"][0], "text": "First"}
-    consumer._perform("sticky.create", data, "c1")
+    ops.run(participant_id=member.pk, name="sticky.create", data=data, op_id="c1")
     note = Sticky.objects.get()
-    first_seq, first = consumer._perform("sticky.edit", {"sticky": note.pk, "text": "Edited"}, "e2")
+    first_seq, first = ops.run(
+        participant_id=member.pk, name="sticky.edit", data={"sticky": note.pk, "text": "Edited"}, op_id="e2"
+    )
     assert len(first) == 1
     with CaptureQueriesContext(connection) as queries:
-        seq, broadcasts = consumer._perform("sticky.edit", {"sticky": note.pk, "text": "Again"}, "e2")
+        seq, broadcasts = ops.run(
+            participant_id=member.pk,
+            name="sticky.edit",
+            data={"sticky": note.pk, "text": "Again"},
+            op_id="e2",
+        )
     assert (seq, broadcasts) == (first_seq, [])
     # The place, the note, the write refused (its op id is taken), then the lookup.
     assert len(statements(queries)) == CONSUMER + 1 + WRITE_AND_LOG + 1, "\n".join(statements(queries))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,10 +72,59 @@ def clocks(*pages: Page) -> list[int]:
     return [seconds_left(page) for page in pages]
 
 
-def assert_same_time(*pages: Page) -> list[int]:
-    left = clocks(*pages)
-    assert max(left) - min(left) <= 1, f"the pages disagree on the time left: {left}"
-    return left
+def wait_below(page: Page, seconds: int) -> None:
+    """Wait until the page's countdown shows less than `seconds` left: the clock has counted."""
+    page.wait_for_function(
+        """(limit) => {
+          const text = document.querySelector("#now .timer-digits")?.textContent.trim() || "";
+          const match = text.match(/^(\\d+):(\\d\\d)$/);
+          return match !== null && Number(match[1]) * 60 + Number(match[2]) < limit;
+        }""",
+        arg=seconds,
+    )
+
+
+# The countdown redraws every 250 ms (static/js/timer.js); on a busy machine a redraw comes late.
+REDRAW_SLACK = 1.0
+
+
+@dataclass
+class Clock:
+    """A running countdown as one page shows it, and the deadline that puts it at."""
+
+    left: int  # the seconds shown
+    earliest: float  # the deadline, at the earliest and the latest, on time.monotonic()
+    latest: float
+
+
+def read_clocks(*pages: Page) -> list[Clock]:
+    """What each page's running countdown shows, and where that puts its deadline.
+
+    A page knows the server's clock once a heartbeat is answered, to within half the round trip
+    (static/js/live.js, "pong"); before, only from when the page was rendered, which on a busy
+    machine may be seconds before its script runs. So each page is read after an answer and a
+    redraw since. Digits read between `before` and `after` put the deadline in
+    [before + left - 1 - REDRAW_SLACK, after + left], widened by that half round trip: they round
+    the time left up, and were drawn at most REDRAW_SLACK before the read.
+    """
+    clocks = []
+    for page in pages:
+        page.wait_for_function("() => window.journeymapLive && window.journeymapLive.bestRtt < Infinity")
+        error = page.evaluate("window.journeymapLive.bestRtt") / 2000
+        wait_below(page, seconds_left(page))  # drawn since, on the server's clock
+        before = time.monotonic()
+        left = seconds_left(page)
+        after = time.monotonic()
+        clocks.append(Clock(left, before + left - 1 - REDRAW_SLACK - error, after + left + error))
+    return clocks
+
+
+def assert_same_time(*pages: Page) -> list[Clock]:
+    """Every page counts down to the same deadline, however long reading them one by one takes."""
+    clocks = read_clocks(*pages)
+    together = max(clock.earliest for clock in clocks) <= min(clock.latest for clock in clocks)
+    assert together, f"the pages disagree on the time left: {[clock.left for clock in clocks]}"
+    return clocks
 
 
 def wait_running(page: Page, running: bool = True) -> None:

@@ -281,7 +281,9 @@ async def test_an_oversized_message_is_refused(workshop, facilitator, settings):
 
 
 async def test_a_flood_of_ops_is_limited_and_said_so(workshop, facilitator, settings):
-    settings.LIVE_OPS_PER_SECOND = 1
+    # A burst of 3 and next to no refill: the fourth op is refused however slowly the first
+    # three are handled (at 1 op/s, a busy machine taking a second over them let it through).
+    settings.LIVE_OPS_PER_SECOND = 0.001
     settings.LIVE_OPS_BURST = 3
     ws = await join(facilitator.user, workshop)
     for i in range(8):
@@ -292,6 +294,23 @@ async def test_a_flood_of_ops_is_limited_and_said_so(workshop, facilitator, sett
 
     assert (await state(workshop)).timer_remaining == timedelta(minutes=5 + 3)
     await ws.disconnect()
+
+
+def test_the_op_limit_refills_at_its_steady_rate_up_to_the_burst(monkeypatch):
+    from types import SimpleNamespace
+
+    from workshops import consumers
+
+    now = [100.0]
+    monkeypatch.setattr(consumers, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    bucket = consumers.TokenBucket(2, 3)
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+    now[0] += 0.25  # half an op's worth
+    assert not bucket.take()
+    now[0] += 0.25
+    assert [bucket.take(), bucket.take()] == [True, False]
+    now[0] += 60  # a quiet minute saves up no more than the burst
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
 
 
 async def test_a_retried_op_is_applied_once(workshop, facilitator):

@@ -1,4 +1,4 @@
-"""A socket is working or closed, never in between (issue 12): hostile frames get `invalid`.
+"""A socket is working or closed, never in between: hostile frames get `invalid`.
 
 Every frame here once killed the socket's op task while the socket stayed open; now each is
 answered with an error frame, changes nothing, and the same socket still answers a ping.
@@ -424,7 +424,7 @@ def well_formed(frame: Any) -> bool:
 async def test_random_and_near_valid_frames_never_break_a_socket(
     workshop, grid, facilitator, member, member2, settings, caplog
 ):
-    """Hostile input as a property (issue 12): thousands of frames at a member's socket while
+    """Hostile input as a property (docs/reliability.md): thousands of frames at a member's socket while
     another member listens. Every frame is answered, the server logs no error, the socket still
     answers at the end, the log holds exactly what was acked, and the listener gets only events."""
     from hypothesis import HealthCheck, given

@@ -1,8 +1,10 @@
-"""Guessing join codes is throttled per client address and per browser session (issue 13)."""
+"""Guessing join codes is throttled per client address and per browser session (docs/security.md)."""
 
 from __future__ import annotations
 
 import re
+import time
+from types import SimpleNamespace
 
 import pytest
 from channels.db import database_sync_to_async
@@ -18,6 +20,16 @@ WRONG = ["AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE", "FFFFFF"]
 
 def guess(client: Client, code: str, **extra: str):
     return client.get(reverse("join_code", args=[code]), **extra)
+
+
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch):
+    # django-ratelimit counts in fixed windows: a test running across a window's end would see
+    # its counts start again (more likely the slower the machine). Its clock stands still here.
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """One note's change is drawn alone (maps.services.NoteSwap), and draws exactly what the board does.
 
 The live path sends a created, edited, restyled or moved note by itself instead of redrawing
-its cells (issue 4). These tests hold the two drawings together: the note in the swap must be
-the note as the board draws it, and the swap must fall back to whole cells whenever viewers
-see different things (private writing).
+its cells (docs/protocol.md, "One note"). These tests hold the two drawings together: the
+note in the swap must be the note as the board draws it, and the swap must fall back to whole
+cells whenever viewers see different things (private writing).
 """
 
 from __future__ import annotations
@@ -195,39 +195,37 @@ def test_a_note_moved_into_a_hidden_lane_redraws_its_cells(workshop, member, pla
 
 
 def test_an_op_rolled_back_as_a_deadlock_victim_runs_again(member, monkeypatch):
-    """PostgreSQL rolls a deadlock victim back whole (sqlstate 40P01): the consumer runs it again."""
+    """PostgreSQL rolls a deadlock victim back whole (sqlstate 40P01): ops.run runs it again."""
     from django.db import OperationalError
 
-    from workshops import consumers, ops
+    from workshops import ops
 
     class Victim(Exception):
         sqlstate = "40P01"
 
     calls = []
 
-    def once(self, name, data, op_id):
+    def once(participant_id, name, data, op_id):
         calls.append(name)
         if len(calls) == 1:
             raise OperationalError("deadlock detected") from Victim()
-        return 7, []
+        return ops.Done(7, [])
 
-    monkeypatch.setattr(consumers.RoomConsumer, "_perform_once", once)
-    consumer = consumers.RoomConsumer()
-    consumer.participant = member
-    assert consumer._perform("sticky.edit", {}, "x") == (7, [])
+    monkeypatch.setattr(ops, "_run_once", once)
+    assert ops.run(participant_id=member.pk, name="sticky.edit", data={}, op_id="x") == (7, [])
     assert calls == ["sticky.edit", "sticky.edit"]
 
     # Anything else, or a victim every time, still fails: nothing is hidden.
     calls.clear()
     monkeypatch.setattr(ops, "RETRIES", 2)
 
-    def always(self, name, data, op_id):
+    def always(participant_id, name, data, op_id):
         calls.append(name)
         raise OperationalError("deadlock detected") from Victim()
 
-    monkeypatch.setattr(consumers.RoomConsumer, "_perform_once", always)
+    monkeypatch.setattr(ops, "_run_once", always)
     with pytest.raises(OperationalError):
-        consumer._perform("sticky.edit", {}, "x")
+        ops.run(participant_id=member.pk, name="sticky.edit", data={}, op_id="x")
     assert len(calls) == 2
 
 

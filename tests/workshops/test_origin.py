@@ -1,4 +1,4 @@
-"""The websocket's origin check compares scheme, host and port (issue 13)."""
+"""The websocket's origin check compares scheme, host and port (docs/security.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Removed means removed: not back in with the code, from the account or the browser, until a
-facilitator lets them back in (issue 13)."""
+facilitator lets them back in (docs/security.md)."""
 
 from __future__ import annotations
 

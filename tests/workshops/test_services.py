@@ -294,6 +294,29 @@ def test_a_silent_socket_stops_counting_as_online(workshop, member):
     assert not member.is_online(now + timedelta(minutes=5))
 
 
+def test_people_whose_server_died_are_counted_out_by_the_next_heartbeat(workshop, member, member2):
+    """A process that died never ran its sockets' disconnect: their count stays up. Anyone
+    silent past the timeout is counted out, once, and told as gone."""
+    now = timezone.now()
+    services.presence_connect(participant=member, now=now)  # on the process that dies
+    services.presence_connect(participant=member2, now=now)
+    later = now + timedelta(seconds=30)
+    services.presence_heartbeat(participant=member2, now=later)
+    member.refresh_from_db()
+    assert member.sockets == 1  # not silent long enough yet
+    much_later = now + timedelta(minutes=2)
+    services.presence_heartbeat(participant=member2, now=much_later)
+    services.presence_heartbeat(participant=member2, now=much_later + timedelta(seconds=15))
+    member.refresh_from_db()
+    member2.refresh_from_db()
+    assert member.sockets == 0 and not member.is_online(much_later)
+    assert member2.sockets == 1 and member2.is_online(much_later)
+    assert kinds(workshop).count("presence.offline") == 1
+    # Coming back is told again, as for anyone who arrives.
+    services.presence_connect(participant=member, now=much_later)
+    assert kinds(workshop).count("presence.online") == 3
+
+
 def test_events_are_broadcast_only_after_commit(
     workshop, facilitator, django_capture_on_commit_callbacks, monkeypatch
 ):

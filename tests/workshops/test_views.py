@@ -207,6 +207,29 @@ def test_ops_posted_by_members_are_refused_with_a_message(workshop, member):
     assert not workshop.timer_running
 
 
+def test_an_op_posted_twice_with_one_id_is_saved_once(workshop, member):
+    """The fallback runs ops as the socket does (workshops.ops.run): a repeat of an id is the first result."""
+    stage, lane = workshop.journey_map.stages.first(), workshop.journey_map.lanes.first()
+    form = {"op": "sticky.create", "id": "form-1", "stage": stage.pk, "lane": lane.pk, "text": "Once"}
+    client = client_for(member.user)
+    for _ in range(2):
+        assert client.post(reverse("room_op", args=[workshop.slug]), form).status_code == 302
+    assert Sticky.objects.filter(journey_map=workshop.journey_map, text="Once").count() == 1
+    # Without an id each post is an op of its own, as a form posted without JavaScript is.
+    del form["id"]
+    for _ in range(2):
+        client.post(reverse("room_op", args=[workshop.slug]), form)
+    assert Sticky.objects.filter(journey_map=workshop.journey_map, text="Once").count() == 3
+
+
+def test_an_op_id_the_protocol_refuses_is_refused_over_http_too(workshop, member):
+    stage, lane = workshop.journey_map.stages.first(), workshop.journey_map.lanes.first()
+    form = {"op": "sticky.create", "id": "x" * 65, "stage": stage.pk, "lane": lane.pk, "text": "Never"}
+    response = client_for(member.user).post(reverse("room_op", args=[workshop.slug]), form, follow=True)
+    assert "An op id is a string of up to 64 characters." in response.content.decode()
+    assert not Sticky.objects.filter(text="Never").exists()
+
+
 def test_bad_op_input_over_http_is_explained(workshop, facilitator):
     client = client_for(facilitator.user)
     response = client.post(

@@ -1,0 +1,11 @@
+"""`md` and `md_cell`: user text made safe for Markdown (maps/exports/markdown.py)."""
+
+from __future__ import annotations
+
+from django import template
+
+from maps.exports.markdown import md, md_cell
+
+register = template.Library()
+register.filter("md", md)
+register.filter("md_cell", md_cell)
