@@ -8,9 +8,10 @@ PUBLISH whatever the room's size, and while Redis is away the sockets of one pro
 each other (docs/decisions.md, "The channel layer").
 
 Subscriptions are channels-redis's: one Redis connection per process and event loop, which
-redis-py re-subscribes when it reconnects after a Redis restart. channels-redis's queue layer
-(`core`) is not used: after a Redis restart it could leave every socket of a process deaf for
-good (its receive lock stayed held; docs/reliability.md).
+redis-py re-subscribes when it reconnects after a Redis restart, where channels-redis's queue
+layer could leave every socket of a process deaf for good (its receive lock stayed held;
+docs/reliability.md). Opt-in (`REDIS_LAYER=fanout`) until its subscribe race is closed
+(docs/decisions.md).
 """
 
 from __future__ import annotations

@@ -131,12 +131,13 @@ elif "postgresql" in DATABASES["default"]["ENGINE"] and not DATABASES["default"]
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Redis pub/sub, each process serving its own sockets from memory (journeymap/layers.py,
-# docs/decisions.md "The channel layer"). Pub/sub ignores Redis's database number, so the number
-# goes into the prefix: two apps (or test runs) on one Redis using different databases stay apart.
-# redis-py pings an idle subscription every 10 s, so a connection that died without a word is
-# found and replaced (it re-subscribes); the socket timeout is well above that.
-if REDIS_URL:
+# REDIS_LAYER=fanout: Redis pub/sub, each process serving its own sockets from memory
+# (journeymap/layers.py, docs/decisions.md "The channel layer"); it heals after a Redis restart,
+# which the queue layer does not always do, but it is opt-in until its subscribe race is closed
+# (an event published before a new socket's SUBSCRIBE reaches Redis is lost to that socket;
+# pages heal by seq, in-process tests waiting on the event time out). Pub/sub ignores Redis's
+# database number, so the number goes into the prefix. Default: channels-redis's queue layer.
+if REDIS_URL and os.environ.get("REDIS_LAYER", "core") == "fanout":
     _redis_db = urlparse(REDIS_URL).path.strip("/") or "0"
     CHANNEL_LAYERS = {
         "default": {
@@ -144,6 +145,19 @@ if REDIS_URL:
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "health_check_interval": 10}],
                 "prefix": f"asgi{_redis_db}:",
+            },
+        }
+    }
+elif REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis waits on Redis for 5 s at a time (brpop_timeout); the socket timeout
+            # must be well above the wait, or quiet websockets would close.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "capacity": 1000,
+                "expiry": 60,
             },
         }
     }

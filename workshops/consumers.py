@@ -281,6 +281,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def heartbeat(self, client_time: int | float | None) -> None:
         assert self.participant is not None
+        # Group memberships expire in the queue layer; re-joining keeps this socket in.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await database_sync_to_async(services.presence_heartbeat)(participant=self.participant)
         seq = await database_sync_to_async(events.current_seq)(journey_map_id=self.workshop.journey_map_id)
         await self.send_json({"type": "pong", "seq": seq, "server_now": now_ms(), "t": client_time})

