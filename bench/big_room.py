@@ -18,6 +18,33 @@ import statistics
 import time
 
 
+def seed_room(notes: int, tag: str):
+    """A workshop whose map holds `notes` notes (bulk-created, spread over every cell), and a
+    member of it: (workshop, member user). Django must be set up."""
+    from django.contrib.auth import get_user_model
+
+    from maps.models import Sticky
+    from workshops.services import guest_user_create, participant_join, workshop_create
+
+    owner = get_user_model().objects.create_user(f"bench-{tag}-{time.time_ns()}")
+    workshop = workshop_create(owner=owner, title=f"{notes} notes", kind="current")
+    member = guest_user_create(display_name="Bench")
+    participant_join(workshop=workshop, user=member, display_name="Bench")
+    stages, lanes = list(workshop.journey_map.stages.all()), list(workshop.journey_map.lanes.all())
+    Sticky.objects.bulk_create(
+        Sticky(
+            journey_map=workshop.journey_map,
+            stage=stages[i % len(stages)],
+            lane=lanes[(i // len(stages)) % len(lanes)],
+            text=f"Note {i}: the customer does something worth writing down",
+            author=member,
+            position=i,
+        )
+        for i in range(notes)
+    )
+    return workshop, member
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--notes", type=int, nargs="*", default=[500, 2000, 5000])
@@ -31,29 +58,10 @@ def main() -> None:
     from django.conf import settings
 
     from journeymap.asgi import application
-    from maps.models import Sticky
     from tests.workshops.test_consumer import Communicator, cookie_for
-    from workshops.services import guest_user_create, participant_join, workshop_create
 
     def seeded(notes: int):
-        from django.contrib.auth import get_user_model
-
-        owner = get_user_model().objects.create_user(f"bench-big-{time.time_ns()}")
-        workshop = workshop_create(owner=owner, title=f"{notes} notes", kind="current")
-        member = guest_user_create(display_name="Bench")
-        participant_join(workshop=workshop, user=member, display_name="Bench")
-        stages, lanes = list(workshop.journey_map.stages.all()), list(workshop.journey_map.lanes.all())
-        Sticky.objects.bulk_create(
-            Sticky(
-                journey_map=workshop.journey_map,
-                stage=stages[i % len(stages)],
-                lane=lanes[(i // len(stages)) % len(lanes)],
-                text=f"Note {i}: the customer does something worth writing down",
-                author=member,
-                position=i,
-            )
-            for i in range(notes)
-        )
+        workshop, member = seed_room(notes, "big")
         return workshop, async_to_sync(cookie_for)(member)  # an async helper of the tests
 
     async def open_room(workshop, cookie) -> tuple[float, list[int]]:

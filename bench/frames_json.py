@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import statistics
-import time
 import timeit
 
 
@@ -31,35 +30,18 @@ def main() -> None:
 
     import orjson
 
+    from bench.big_room import seed_room
     from bench.servers import setup_django
 
     setup_django(ALLOWED_HOSTS="localhost")
     from asgiref.sync import async_to_sync
 
     from journeymap.asgi import application
-    from maps.models import Sticky
     from tests.workshops.test_consumer import Communicator, cookie_for
-    from workshops.services import guest_user_create, participant_join, workshop_create
 
     def seeded(notes: int):
-        from django.contrib.auth import get_user_model
-
-        owner = get_user_model().objects.create_user(f"bench-json-{time.time_ns()}")
-        workshop = workshop_create(owner=owner, title=f"{notes} notes", kind="current")
-        member = guest_user_create(display_name="Bench")
-        participant_join(workshop=workshop, user=member, display_name="Bench")
-        stages, lanes = list(workshop.journey_map.stages.all()), list(workshop.journey_map.lanes.all())
-        Sticky.objects.bulk_create(
-            Sticky(
-                journey_map=workshop.journey_map,
-                stage=stages[i % len(stages)],
-                lane=lanes[(i // len(stages)) % len(lanes)],
-                text=f"Note {i}: the customer does something worth writing down",
-                author=member,
-                position=i,
-            )
-            for i in range(notes)
-        )
+        workshop, member = seed_room(notes, "json")
+        stages, lanes = workshop.journey_map.stages.all(), workshop.journey_map.lanes.all()
         return workshop, stages[0].pk, lanes[0].pk, async_to_sync(cookie_for)(member)
 
     async def whole(socket) -> dict:
