@@ -10,8 +10,12 @@ each other (docs/decisions.md, "The channel layer").
 Subscriptions are channels-redis's: one Redis connection per process and event loop, which
 redis-py re-subscribes when it reconnects after a Redis restart, where channels-redis's queue
 layer could leave every socket of a process deaf for good (its receive lock stayed held;
-docs/reliability.md). Opt-in (`REDIS_LAYER=fanout`) until its subscribe race is closed
-(docs/decisions.md).
+docs/reliability.md).
+
+A subscription counts only once Redis has confirmed it: `subscribe` sends a PING down the same
+connection after the SUBSCRIBE and waits for its answer. Redis answers a connection's commands in
+order, so from then on every PUBLISH reaches this process, and the consumer may read the log
+without an event falling between the two (DESIGN: registered before it reads).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer,
 from channels_redis.utils import _wrap_close
 
 ORIGIN_BYTES = 16  # a uuid4, in front of every published message
+CONFIRM_SECONDS = 5.0  # a SUBSCRIBE unconfirmed by then fails; the consumer refuses the socket
 
 
 class FanOutChannelLayer(RedisPubSubChannelLayer):
@@ -68,8 +73,39 @@ class FanOutLoopLayer(RedisPubSubLoopLayer):
 class OriginShard(RedisSingleShardConnection):
     channel_layer: FanOutLoopLayer
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._probes: dict[bytes, asyncio.Future[None]] = {}
+
+    async def subscribe(self, channel: str) -> None:
+        # channels-redis's, but it returns only once Redis has the subscription. Under the lock, so
+        # a second socket joining the same group waits for the first one's confirmation too.
+        async with self._lock:
+            if channel in self._subscribed_to:
+                return
+            self._ensure_redis()
+            self._ensure_receiver()
+            await self._pubsub.subscribe(channel)
+            await self._confirmed()
+            self._subscribed_to.add(channel)
+
+    async def _confirmed(self) -> None:
+        token = uuid.uuid4().hex.encode()
+        answered = self._probes[token] = asyncio.get_running_loop().create_future()
+        try:
+            await self._pubsub.ping(token)
+            await asyncio.wait_for(answered, CONFIRM_SECONDS)
+        except TimeoutError as error:
+            raise ConnectionError("Redis did not confirm the subscription") from error
+        finally:
+            self._probes.pop(token, None)
+
     def _receive_message(self, message: dict[str, Any] | None) -> None:
         if message is None:
+            return
+        if message["type"] == "pong":  # the answer to a probe sent after a SUBSCRIBE
+            if (answered := self._probes.get(message["data"])) is not None and not answered.done():
+                answered.set_result(None)
             return
         data = message["data"]
         if data[:ORIGIN_BYTES] == self.channel_layer.origin:

@@ -131,13 +131,12 @@ elif "postgresql" in DATABASES["default"]["ENGINE"] and not DATABASES["default"]
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# REDIS_LAYER=fanout: Redis pub/sub, each process serving its own sockets from memory
-# (journeymap/layers.py, docs/decisions.md "The channel layer"); it heals after a Redis restart,
-# which the queue layer does not always do, but it is opt-in until its subscribe race is closed
-# (an event published before a new socket's SUBSCRIBE reaches Redis is lost to that socket;
-# pages heal by seq, in-process tests waiting on the event time out). Pub/sub ignores Redis's
-# database number, so the number goes into the prefix. Default: channels-redis's queue layer.
-if REDIS_URL and os.environ.get("REDIS_LAYER", "core") == "fanout":
+# The channel layer (docs/decisions.md, "The channel layer"): Redis pub/sub, each process serving
+# its own sockets from memory and publishing once for the others (journeymap/layers.py). It heals
+# after a Redis restart, where channels-redis's queue layer can leave a process's sockets deaf.
+# REDIS_LAYER=core keeps the queue layer, for comparison (bench/compare.py). Pub/sub ignores
+# Redis's database number, so the number goes into the prefix.
+if REDIS_URL and os.environ.get("REDIS_LAYER", "fanout") == "fanout":
     _redis_db = urlparse(REDIS_URL).path.strip("/") or "0"
     CHANNEL_LAYERS = {
         "default": {

@@ -55,7 +55,6 @@ def test_when_a_server_process_is_killed_its_members_move_to_another_and_nothing
         "DATABASE_URL": database_url(settings.DATABASES["default"]),
         "REDIS_URL": os.environ["REDIS_URL"],
         "DEBUG": "1",
-        "REDIS_LAYER": "fanout",  # the layer that heals after a Redis restart (settings)
     }
     with daphne("live", 2, env, tmp_path, production=False) as [a, b]:
         members = members_on(room, a, b, on_a=2)

@@ -51,7 +51,6 @@ def servers(count: int, proxies: tuple[Proxy, Proxy], log_dir: Path) -> Iterator
         "DATABASE_URL": database.url(database_url(settings.DATABASES["default"])),
         "REDIS_URL": redis.url(os.environ["REDIS_URL"]),
         "DEBUG": "1",
-        "REDIS_LAYER": "fanout",  # the layer that heals after a Redis restart (settings)
     }
     with daphne("live", count, env, log_dir, production=False) as started:
         yield started

@@ -44,8 +44,7 @@ def test_a_group_message_reaches_every_socket_once_in_this_process_and_the_other
         theirs = await there.new_channel()
         for channel in mine:
             await here.group_add("room", channel)
-        await there.group_add("room", theirs)
-        await asyncio.sleep(0.2)  # the subscriptions reach Redis
+        await there.group_add("room", theirs)  # returns once Redis has the subscription
         await here.group_send("room", {"type": "room.event", "text": "1"})
         await there.group_send("room", {"type": "room.event", "text": "2"})
         for channel in mine:
@@ -67,7 +66,6 @@ def test_a_message_to_one_socket_of_another_process_goes_through_redis() -> None
         prefix = f"t{uuid.uuid4().hex[:8]}:"
         here, there = layer(prefix=prefix), layer(prefix=prefix)
         mine, theirs = await here.new_channel(), await there.new_channel()
-        await asyncio.sleep(0.2)
         await here.send(theirs, {"type": "room.event", "text": "to them"})
         await here.send(mine, {"type": "room.event", "text": "to me"})
         assert (await soon(there, theirs))["text"] == "to them"
@@ -75,6 +73,37 @@ def test_a_message_to_one_socket_of_another_process_goes_through_redis() -> None
         assert await nothing_more(here, mine)
         await here.flush()
         await there.flush()
+
+    asyncio.run(run())
+
+
+def test_a_socket_hears_what_another_process_publishes_the_moment_it_has_joined() -> None:
+    # DESIGN: a socket is registered before it reads the log. With the SUBSCRIBE only sent, not
+    # confirmed, a PUBLISH from another connection could reach Redis first and be lost.
+    async def run() -> None:
+        prefix = f"t{uuid.uuid4().hex[:8]}:"
+        here, there = layer(prefix=prefix), layer(prefix=prefix)
+        await there.group_send("warm", {"type": "room.event"})  # its connection is open
+        for n in range(200):
+            channel = await here.new_channel()
+            await here.group_add(f"room{n}", channel)
+            await there.group_send(f"room{n}", {"type": "room.event", "text": str(n)})
+            assert (await soon(here, channel, timeout=5))["text"] == str(n)
+        await here.flush()
+        await there.flush()
+
+    asyncio.run(run())
+
+
+def test_a_subscription_redis_never_confirms_fails_not_hangs(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def run() -> None:
+        here = layer(prefix=f"t{uuid.uuid4().hex[:8]}:")
+        monkeypatch.setattr("journeymap.layers.CONFIRM_SECONDS", 0.2)
+        shard = here._get_layer()._shards[0]
+        monkeypatch.setattr(shard, "_receive_message", lambda message: None)  # every answer lost
+        with pytest.raises(ConnectionError):
+            await here.new_channel()
+        await here.flush()
 
     asyncio.run(run())
 

@@ -74,11 +74,25 @@ async def join(user: Any, workshop: Workshop, **kwargs: Any) -> WebsocketCommuni
 
 
 async def next_message(communicator: WebsocketCommunicator, type_: str, **match: Any) -> dict[str, Any]:
-    """The next message of a type (skipping others, e.g. presence events), within a timeout."""
+    """The next message of a type (skipping others, e.g. presence events), within a timeout.
+
+    What it skips is kept for a later call: the sender of an op may get its ack and the event
+    in either order (the event is queued for its socket first, the ack is sent at once).
+    """
+    skipped: list[dict[str, Any]] = communicator.__dict__.setdefault("skipped", [])
+
+    def wanted(message: dict[str, Any]) -> bool:
+        return message["type"] == type_ and all(message.get(k) == v for k, v in match.items())
+
+    for message in skipped:
+        if wanted(message):
+            skipped.remove(message)
+            return message
     for _ in range(20):
         message = await communicator.receive_json_from()
-        if message["type"] == type_ and all(message.get(k) == v for k, v in match.items()):
+        if wanted(message):
             return message
+        skipped.append(message)
     raise AssertionError(f"no {type_} message")
 
 
