@@ -19,8 +19,7 @@ def _languages(value: str) -> tuple[str, ...]:
 
 def _saved(event: MapEvent, pk: int, seq: int, languages: str) -> MapEvent:
     event.pk, event.seq, event.languages = pk, seq, _languages(languages)
-    event._state.adding, event._state.db = False, connection.alias
-    return event
+    return sql.saved(event)
 
 
 def add_language(*, journey_map_id: int, language: str) -> None:

@@ -79,6 +79,13 @@ def instance(model: type[Model], values: Any) -> Model:
     return model.from_db(connection.alias, names, converted(model, values))
 
 
+def saved(instance: Model) -> Model:
+    """Mark an instance whose row a hand-written INSERT just made as saved, as `save()` would
+    (the ORM's `_state`; docs/decisions.md, "Hand-written SQL")."""
+    instance._state.adding, instance._state.db = False, connection.alias
+    return instance
+
+
 @functools.cache
 def field_indexes(model: type[Model], *names: str) -> tuple[int, ...]:
     """Where these fields are in a row of `columns(model)` (worked out once per process)."""

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from maps import events
-from workshops import live, ops, services
+from workshops import live, ops, regions, services
 from workshops.frames import BadFrame, Frame, as_client_time, as_seq, parse_frame, pieces
 from workshops.models import Participant
 from workshops.services import Refused
@@ -320,7 +320,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         seq = events.current_seq(journey_map_id=self.workshop.journey_map_id)
         with translation.override(self.language):
             return seq, live.render(
-                workshop_id=self.workshop.pk, parts=live.ALL, viewer_id=self.participant.user_id
+                workshop_id=self.workshop.pk, parts=regions.ALL, viewer_id=self.participant.user_id
             )
 
     async def send_json(self, content: dict[str, Any]) -> None:

@@ -24,43 +24,14 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from maps import events
+from maps.models import JourneyMap, MapEvent, Sticky
+from maps.selectors import board, emotion_line, insights, vote_panel
+from workshops import regions
+from workshops.regions import BOARD_GRID, EMOTION, INSIGHTS, VOTE
+from workshops.selectors import room_context
+
 logger = logging.getLogger(__name__)
-
-NOW = "now"
-GUIDANCE = "guidance"
-AGENDA_LIST = "agenda"
-PEOPLE_LIST = "people"
-JOINING_INFO = "joining"
-BOARD_BAR_PART = "boardbar"
-BOARD_GRID = "board"
-BACKSTORY_PART = "backstory"
-EMOTION_PART = "emotion"
-VOTE_PART = "vote"
-INSIGHTS_PART = "insights"
-
-TIMER: tuple[str, ...] = (NOW,)
-STEP: tuple[str, ...] = (NOW, GUIDANCE, AGENDA_LIST, PEOPLE_LIST)
-AGENDA: tuple[str, ...] = (NOW, GUIDANCE, AGENDA_LIST)
-PEOPLE: tuple[str, ...] = (PEOPLE_LIST,)
-JOINING: tuple[str, ...] = (JOINING_INFO,)
-BOARD_BAR: tuple[str, ...] = (BOARD_BAR_PART,)
-BOARD: tuple[str, ...] = (BOARD_BAR_PART, BOARD_GRID)
-BACKSTORY: tuple[str, ...] = (BACKSTORY_PART,)
-EMOTION: tuple[str, ...] = (EMOTION_PART,)
-VOTE: tuple[str, ...] = (VOTE_PART,)
-INSIGHTS: tuple[str, ...] = (INSIGHTS_PART,)
-ALL: tuple[str, ...] = (
-    INSIGHTS_PART,
-    VOTE_PART,
-    NOW,
-    GUIDANCE,
-    AGENDA_LIST,
-    PEOPLE_LIST,
-    JOINING_INFO,
-    BOARD_BAR_PART,
-    BOARD_GRID,
-    BACKSTORY_PART,
-)
 
 Cell = tuple[int, int]
 
@@ -104,10 +75,6 @@ def load(
     is translated yet (labels are lazy), so `draw` can turn it into each language's HTML.
     `journey_map`, when the caller has it, saves reading it again for a change of cells.
     """
-    # Imported here: the selectors import models, and services import this module.
-    from maps.models import JourneyMap
-    from maps.selectors import board, insights, vote_panel
-    from workshops.selectors import room_context
 
     parts, cells = list(parts), list(cells)
     context: dict[str, Any] = {"oob": True, "viewer_id": viewer_id}
@@ -117,16 +84,16 @@ def load(
         context["journey_map"] = journey_map or JourneyMap.objects.get(workshops__pk=workshop_id)
     journey_map = context["journey_map"]
     hidden_authors: set[int] = set()
-    if INSIGHTS_PART in parts:
+    if INSIGHTS in parts:
         context.update(insights(journey_map=journey_map))
-    if VOTE_PART in parts:
+    if VOTE in parts:
         voters = sum(1 for person in context["people"] if person.can_write)
         context.update(vote_panel(journey_map=journey_map, viewer_id=viewer_id, voters=voters))
     if BOARD_GRID in parts:
         grid = board(journey_map=journey_map, viewer_id=viewer_id, lanes=context["lanes"], line=False)
         context.update(grid)
         hidden_authors = context["hidden_authors"]
-    elif EMOTION_PART in parts:
+    elif EMOTION in parts:
         context["stages"] = list(journey_map.stages.all())
     if cells:
         grid = board(journey_map=journey_map, viewer_id=viewer_id, cells=cells)
@@ -140,26 +107,18 @@ def load(
 def draw(context: dict[str, Any], parts: Iterable[str] = ()) -> str:
     """The HTML of what `load` read, in the active language (templates only, but for the
     emotion line, whose readings are sentences made in the language: one query)."""
-    from maps.selectors import emotion_line
-
     html = []
     for part in parts:
-        if part in (EMOTION_PART, BOARD_GRID):
+        if part in (EMOTION, BOARD_GRID):
             line = emotion_line(
                 journey_map=context["journey_map"], stages=context["stages"], viewer_id=context["viewer_id"]
             )
             context = {**context, **line}
-        if part == EMOTION_PART:
-            # The line and what it says: two places on the page (the readings sit under the
-            # grid, out of its sideways scroll), one part.
-            html.append(in_table(render_to_string("maps/board.html#emotion", context)))
-            html.append(render_to_string("maps/board.html#readings", context))
-        elif part == BOARD_GRID:
-            html.append(render_to_string("maps/board.html#board", context))
-        else:
-            html.append(render_to_string(f"workshops/room.html#{part}", context))
+        for fragment in regions.FRAGMENTS[part]:
+            drawn = render_to_string(fragment, context)
+            html.append(in_table(drawn) if fragment in regions.IN_TABLE else drawn)
     cells = "".join(
-        render_to_string("maps/board.html#cell", {**context, "cell": cell})
+        render_to_string(regions.CELL_FRAGMENT, {**context, "cell": cell})
         for cell in context.get("grid_cells", ())
     )
     if cells:
@@ -259,7 +218,7 @@ def swap_texts(event: Event) -> list[tuple[str, str]]:
     for language in languages_of(event):
         with translation.override(language):
             html = "".join(
-                render_to_string("maps/board.html#swap", {"swap": swap, "note": swap.sticky})
+                render_to_string(regions.NOTE_FRAGMENT, {"swap": swap, "note": swap.sticky})
                 for swap in event.swaps
             )
         out.append(
@@ -372,47 +331,6 @@ def sent_or_logged(messages: list[tuple[str, dict[str, Any]]], *, what: str) -> 
         logger.warning("Committed, but %s was not broadcast: %s", what, error)
 
 
-# What each kind of logged event changed on the page, for replaying a client's missed tail.
-REPLAY_PARTS: dict[str, tuple[str, ...]] = {
-    "timer.start": TIMER,
-    "timer.pause": TIMER,
-    "timer.add": TIMER,
-    "timer.reset": TIMER,
-    "step.go": STEP,
-    "agenda.update": AGENDA,
-    "step.done": PEOPLE,
-    "participant.join": PEOPLE,
-    "participant.rename": PEOPLE,
-    "participant.role": PEOPLE,
-    "participant.remove": PEOPLE + JOINING,
-    "participant.readmit": JOINING,
-    "presence.online": PEOPLE,
-    "presence.offline": PEOPLE,
-    "joining.set": JOINING,
-    "joining.rotate": JOINING,
-    "joining.guard": JOINING,
-    "board.lock": BOARD_BAR,
-    "writing.private": BOARD_BAR,
-    "sticky.reveal": BOARD,
-    "stage.create": BOARD,
-    "stage.rename": BOARD,
-    "stage.move": BOARD,
-    "stage.delete": BOARD,
-    "lane.visible": BOARD,
-    "scope.update": BOARD + BACKSTORY,
-    "backstory.edit": BACKSTORY,
-    "emotion.rate": EMOTION,
-    "emotion.reveal": EMOTION,
-    "stage.annotate": EMOTION,
-    "emotion.private": BOARD_BAR,
-    "metric.add": BOARD,
-    "metric.remove": BOARD,
-    "insight.add": INSIGHTS,
-    "insight.remove": INSIGHTS,
-    "vote.start": VOTE,
-    "vote.cast": VOTE,
-    "vote.close": VOTE,
-}
 # Past this many missed events a fresh snapshot is cheaper than working out what changed.
 REPLAY_LIMIT = 200
 
@@ -423,8 +341,6 @@ def replay(*, workshop_id: int, journey_map_id: int, since: int, viewer_id: int)
     Resync from the log (DESIGN.md, "No lost edits"): only what the missed events touched is
     rendered again, so a client that missed a few events catches up cheaply.
     """
-    from maps.models import MapEvent, Sticky
-
     missed = list(
         MapEvent.objects.filter(journey_map_id=journey_map_id, seq__gt=since)
         .order_by("seq")
@@ -432,16 +348,11 @@ def replay(*, workshop_id: int, journey_map_id: int, since: int, viewer_id: int)
     )
     if len(missed) > REPLAY_LIMIT:
         return None
-    from maps import events
-
     seq = missed[-1][0] if missed else events.current_seq(journey_map_id=journey_map_id)
-    parts: list[str] = []
+    parts = regions.regions_of_all([kind for _seq, kind, _payload in missed])
     cells: set[Cell] = set()
     notes: set[int] = set()
     for _seq, kind, payload in missed:
-        for part in REPLAY_PARTS.get(kind, ()):
-            if part not in parts:
-                parts.append(part)
         if kind.startswith("sticky.") and "sticky" in payload:
             notes.add(payload["sticky"])
             if "from" in payload:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from maps import events as event_log
 from maps import services as maps_services
-from workshops import forms, live, selectors, services
+from workshops import live, op_forms, selectors, services
 from workshops.models import Participant, Workshop
 from workshops.services import Applied, Invalid, Refused
 
@@ -35,71 +35,87 @@ RETRY_SQLSTATES = {"40P01", "40001"}
 
 @dataclass(frozen=True)
 class Op:
-    form: type[forms.OpForm]
+    form: type[op_forms.OpForm]
     run: Run
 
 
 facilitator_change = partial(services.map_change, facilitator_only=True)
 
 OPS: dict[str, Op] = {
-    "timer.start": Op(forms.EmptyOpForm, services.timer_start),
-    "timer.pause": Op(forms.EmptyOpForm, services.timer_pause),
-    "timer.add": Op(forms.TimerAddForm, services.timer_add),
-    "timer.reset": Op(forms.EmptyOpForm, services.timer_reset),
-    "step.go": Op(forms.StepGoForm, services.step_go),
-    "step.done": Op(forms.StepDoneForm, services.step_done_set),
-    "agenda.update": Op(forms.AgendaStepForm, services.agenda_step_update),
-    "participant.role": Op(forms.ParticipantRoleForm, services.participant_role_set),
-    "participant.remove": Op(forms.ParticipantOpForm, services.participant_remove),
-    "participant.readmit": Op(forms.ReadmitForm, services.participant_readmit),
-    "joining.set": Op(forms.JoiningForm, services.joining_set),
-    "joining.rotate": Op(forms.EmptyOpForm, services.join_code_rotate),
+    "timer.start": Op(op_forms.EmptyOpForm, services.timer_start),
+    "timer.pause": Op(op_forms.EmptyOpForm, services.timer_pause),
+    "timer.add": Op(op_forms.TimerAddForm, services.timer_add),
+    "timer.reset": Op(op_forms.EmptyOpForm, services.timer_reset),
+    "step.go": Op(op_forms.StepGoForm, services.step_go),
+    "step.done": Op(op_forms.StepDoneForm, services.step_done_set),
+    "agenda.update": Op(op_forms.AgendaStepForm, services.agenda_step_update),
+    "participant.role": Op(op_forms.ParticipantRoleForm, services.participant_role_set),
+    "participant.remove": Op(op_forms.ParticipantOpForm, services.participant_remove),
+    "participant.readmit": Op(op_forms.ReadmitForm, services.participant_readmit),
+    "joining.set": Op(op_forms.JoiningForm, services.joining_set),
+    "joining.rotate": Op(op_forms.EmptyOpForm, services.join_code_rotate),
     # the board
-    "sticky.create": Op(forms.StickyCreateForm, services.sticky_create),
-    "sticky.edit": Op(forms.StickyEditForm, partial(services.map_change, change=maps_services.sticky_edit)),
-    "sticky.move": Op(forms.StickyMoveForm, partial(services.map_change, change=maps_services.sticky_move)),
+    "sticky.create": Op(op_forms.StickyCreateForm, services.sticky_create),
+    "sticky.edit": Op(
+        op_forms.StickyEditForm, partial(services.map_change, change=maps_services.sticky_edit)
+    ),
+    "sticky.move": Op(
+        op_forms.StickyMoveForm, partial(services.map_change, change=maps_services.sticky_move)
+    ),
     "sticky.style": Op(
-        forms.StickyStyleForm, partial(services.map_change, change=maps_services.sticky_style)
+        op_forms.StickyStyleForm, partial(services.map_change, change=maps_services.sticky_style)
     ),
-    "sticky.delete": Op(forms.StickyForm, partial(services.map_change, change=maps_services.sticky_delete)),
+    "sticky.delete": Op(
+        op_forms.StickyForm, partial(services.map_change, change=maps_services.sticky_delete)
+    ),
     "sticky.restore": Op(
-        forms.StickyRestoreForm, partial(services.map_change, change=maps_services.sticky_restore)
+        op_forms.StickyRestoreForm, partial(services.map_change, change=maps_services.sticky_restore)
     ),
-    "sticky.link": Op(forms.StickyLinkForm, partial(services.map_change, change=maps_services.sticky_link)),
-    "sticky.editing": Op(forms.StickyEditingForm, services.sticky_editing),
+    "sticky.link": Op(
+        op_forms.StickyLinkForm, partial(services.map_change, change=maps_services.sticky_link)
+    ),
+    "sticky.editing": Op(op_forms.StickyEditingForm, services.sticky_editing),
     "backstory.edit": Op(
-        forms.BackstoryForm, partial(services.map_change, change=maps_services.backstory_edit)
+        op_forms.BackstoryForm, partial(services.map_change, change=maps_services.backstory_edit)
     ),
-    "stage.create": Op(forms.StageCreateForm, partial(facilitator_change, change=maps_services.stage_create)),
-    "stage.rename": Op(forms.StageRenameForm, partial(facilitator_change, change=maps_services.stage_rename)),
-    "stage.move": Op(forms.StageMoveForm, partial(facilitator_change, change=maps_services.stage_move)),
-    "stage.delete": Op(forms.StageDeleteForm, partial(facilitator_change, change=maps_services.stage_delete)),
+    "stage.create": Op(
+        op_forms.StageCreateForm, partial(facilitator_change, change=maps_services.stage_create)
+    ),
+    "stage.rename": Op(
+        op_forms.StageRenameForm, partial(facilitator_change, change=maps_services.stage_rename)
+    ),
+    "stage.move": Op(op_forms.StageMoveForm, partial(facilitator_change, change=maps_services.stage_move)),
+    "stage.delete": Op(
+        op_forms.StageDeleteForm, partial(facilitator_change, change=maps_services.stage_delete)
+    ),
     "lane.visible": Op(
-        forms.LaneVisibleForm, partial(facilitator_change, change=maps_services.lane_set_visible)
+        op_forms.LaneVisibleForm, partial(facilitator_change, change=maps_services.lane_set_visible)
     ),
-    "board.lock": Op(forms.SwitchForm, services.board_lock_set),
-    "writing.private": Op(forms.SwitchForm, services.private_writing_set),
+    "board.lock": Op(op_forms.SwitchForm, services.board_lock_set),
+    "writing.private": Op(op_forms.SwitchForm, services.private_writing_set),
     # dot voting: dots go on even while the board is locked against edits
-    "vote.start": Op(forms.VoteStartForm, partial(facilitator_change, change=maps_services.vote_start)),
+    "vote.start": Op(op_forms.VoteStartForm, partial(facilitator_change, change=maps_services.vote_start)),
     "vote.cast": Op(
-        forms.VoteCastForm,
+        op_forms.VoteCastForm,
         partial(services.map_change, change=maps_services.vote_cast, even_when_locked=True),
     ),
-    "vote.close": Op(forms.EmptyOpForm, partial(facilitator_change, change=maps_services.vote_close)),
+    "vote.close": Op(op_forms.EmptyOpForm, partial(facilitator_change, change=maps_services.vote_close)),
     # the big picture
-    "metric.add": Op(forms.MetricAddForm, partial(facilitator_change, change=maps_services.metric_add)),
+    "metric.add": Op(op_forms.MetricAddForm, partial(facilitator_change, change=maps_services.metric_add)),
     "metric.remove": Op(
-        forms.MetricRemoveForm, partial(facilitator_change, change=maps_services.metric_remove)
+        op_forms.MetricRemoveForm, partial(facilitator_change, change=maps_services.metric_remove)
     ),
-    "insight.add": Op(forms.InsightAddForm, partial(services.map_change, change=maps_services.insight_add)),
+    "insight.add": Op(
+        op_forms.InsightAddForm, partial(services.map_change, change=maps_services.insight_add)
+    ),
     "insight.remove": Op(
-        forms.InsightRemoveForm, partial(services.map_change, change=maps_services.insight_remove)
+        op_forms.InsightRemoveForm, partial(services.map_change, change=maps_services.insight_remove)
     ),
     # the emotion line
-    "emotion.rate": Op(forms.EmotionRateForm, services.emotion_rate),
-    "emotion.private": Op(forms.SwitchForm, services.private_ratings_set),
+    "emotion.rate": Op(op_forms.EmotionRateForm, services.emotion_rate),
+    "emotion.private": Op(op_forms.SwitchForm, services.private_ratings_set),
     "stage.annotate": Op(
-        forms.StageAnnotateForm, partial(facilitator_change, change=maps_services.stage_annotate)
+        op_forms.StageAnnotateForm, partial(facilitator_change, change=maps_services.stage_annotate)
     ),
 }
 

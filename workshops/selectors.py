@@ -12,9 +12,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from maps import rows
+from maps import sql
 from maps.models import Channel, Colour, Evidence, MapKind, MetricKind, OpportunityStatus, Severity, Sticky
 from maps.selectors import Person, lane_label, public_name
+from maps.vocabulary import BACKSTORY_LABELS, VOTE_LANES
 from workshops.models import Participant, Role, Workshop
 
 # The downloads offered for a map: (format in the URL, what the link says).
@@ -24,13 +25,6 @@ EXPORT_FORMATS = [
     ("csv", _("CSV (the notes)")),
     ("svg", _("SVG (the emotion line)")),
 ]
-
-BACKSTORY_LABELS = {
-    "trigger": _("The pain that started it"),
-    "needs": _("What they need (their shopping list)"),
-    "outcome": _("The outcome they want"),
-    "narrative": _("The story in a few sentences"),
-}
 
 
 def participant_for(*, user: AbstractBaseUser, slug: str) -> Participant:
@@ -82,6 +76,7 @@ def room_context(*, workshop_id: int, now: datetime) -> dict[str, Any]:
         "server_now": now,
         "roles": Role.choices,
         "lanes": lanes,
+        "vote_lanes": [lane for lane in lanes if lane.key in VOTE_LANES],
         "hidden_total": Sticky.objects.filter(journey_map=journey_map, hidden=True, deleted_at=None).count()
         if workshop.private_writing
         else 0,
@@ -157,7 +152,7 @@ def _joined_statement(vendor: str, parts: tuple[Part, ...], where: str) -> str:
     """One SELECT of whole rows of several joined models, built once per process: the live
     path's hottest reads, which the ORM would compile again for every op."""
     tables = {alias: connection.ops.quote_name(model._meta.db_table) for model, alias, _join in parts}
-    selected = [column for model, alias, _join in parts for column in rows.columns(model, alias)]
+    selected = [column for model, alias, _join in parts for column in sql.columns(model, alias)]
     _model, first, _join = parts[0]
     joins = " ".join(join.format(**tables) for _model, _alias, join in parts[1:])
     return f"SELECT {', '.join(selected)} FROM {tables[first]} {first} {joins} WHERE {where}"
@@ -173,7 +168,7 @@ def _joined(parts: tuple[Part, ...], where: str, params: list[Any]) -> list[Mode
     objects, start = [], 0
     for model, _alias, _join in parts:
         width = len(model._meta.concrete_fields)
-        objects.append(rows.instance(model, row[start : start + width]))
+        objects.append(sql.instance(model, row[start : start + width]))
         start += width
     return objects
 

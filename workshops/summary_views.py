@@ -15,13 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from maps import services as maps_services
+from maps.changes import changes_since
 from maps.forms import ChangesSinceForm, ShareLinkForm
 from maps.models import JourneyMap, ShareLink
 from maps.pdf import summary_pdf
-from maps.selectors import changes_since, map_summary
+from maps.selectors import map_summary
 from workshops.map_views import export_response
 from workshops.models import Participant
 from workshops.selectors import EXPORT_FORMATS, participant_for, summary_people
@@ -31,13 +33,43 @@ NOINDEX = "noindex, nofollow"
 # the CSV carry each note's author, which the people in the workshop see but a link need not.
 SHARED_EXPORTS = ("md", "svg")
 
+# The room's own kinds in "what changed": those that change nothing a reader of the map would
+# miss (the clock, the agenda, presence, the facilitator's switches), and words for the rest.
+QUIET_KINDS = (
+    "timer.start",
+    "timer.pause",
+    "timer.add",
+    "timer.reset",
+    "step.go",
+    "step.done",
+    "agenda.update",
+    "presence.online",
+    "presence.offline",
+    "joining.set",
+    "joining.rotate",
+    "joining.guard",
+    "board.lock",
+    "writing.private",
+    "emotion.private",
+    "participant.role",
+    "participant.rename",
+)
+ROOM_CHANGE_WORDS = {
+    "participant.join": ngettext_lazy("%(count)d person joined", "%(count)d people joined", "count"),
+    "participant.remove": ngettext_lazy(
+        "%(count)d person removed from the workshop", "%(count)d people removed from the workshop", "count"
+    ),
+}
+
 
 def _summary_context(request: HttpRequest, journey_map: JourneyMap) -> dict[str, Any]:
     context = map_summary(journey_map=journey_map, people=summary_people(journey_map_id=journey_map.pk))
     form = ChangesSinceForm(request.GET if "since" in request.GET else None)
     context["changes_form"] = form
     if form.is_bound and form.is_valid():
-        context["changes"] = changes_since(journey_map=journey_map, since=form.since_start())
+        context["changes"] = changes_since(
+            journey_map=journey_map, since=form.since_start(), words=ROOM_CHANGE_WORDS, quiet=QUIET_KINDS
+        )
     return context
 
 

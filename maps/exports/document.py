@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from maps.models import EmotionRating, Insight, JourneyMap, Sticky, Vote, VoteDot
+from maps.vocabulary import BACKSTORY_FIELDS, PERSONA_FIELDS, SCOPE_FIELDS
 
 FORMAT = "journeymap"
 VERSION = 1
@@ -27,12 +28,7 @@ MARKS = {
     "aha": "is_aha",
     "micro_moment": "is_micro_moment",
 }
-PERSONA_FIELDS = ("name", "role", "description", "goals", "needs", "motivations", "pains", "quote")
-SCOPE_FIELDS = ("scenario", "goal", "journey_start", "journey_end")
-BACKSTORY_FIELDS = ("trigger", "needs", "outcome", "narrative")
-VOTE_LANES = ("pains", "opportunities")
 # What one document may hold; a real map stays far below.
-MAX_STAGES = 20  # as maps.services.MAX_STAGES, which the board enforces
 MAX_LANES = 20
 MAX_NOTES = 5000
 MAX_RATINGS_PER_STAGE = 500

@@ -19,7 +19,6 @@ from typing import Any
 from maps import emotion
 from maps.exports.document import (
     AUTHOR_MAX_LENGTH,
-    BACKSTORY_FIELDS,
     FORMAT,
     MARKS,
     MAX_DOTS,
@@ -30,12 +29,8 @@ from maps.exports.document import (
     MAX_NOTES,
     MAX_POSITION,
     MAX_RATINGS_PER_STAGE,
-    MAX_STAGES,
     MAX_VOTES,
-    PERSONA_FIELDS,
-    SCOPE_FIELDS,
     VERSION,
-    VOTE_LANES,
 )
 from maps.models import (
     BigQuestion,
@@ -55,6 +50,7 @@ from maps.models import (
     Sticky,
     Zone,
 )
+from maps.vocabulary import BACKSTORY_FIELDS, MAX_STAGES, PERSONA_FIELDS, SCOPE_FIELDS, VOTE_LANES
 
 # Text may hold anything but a NUL (PostgreSQL refuses it) and a lone surrogate (not UTF-8);
 # WORDS is the same, and not only white space (a name, a note: what must not be empty).

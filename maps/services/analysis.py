@@ -28,14 +28,14 @@ def emotion_rate(
     )
     # The value is not logged: while ratings are private it must not leave the server.
     event = log(journey_map, author, "emotion.rate", op_id, {"stage": stage.pk})
-    return Change(event, emotion=True)
+    return Change(event)
 
 
 @transaction.atomic
 def emotion_reveal(*, journey_map: JourneyMap, author: AbstractBaseUser, op_id: str | None = None) -> Change:
     count = EmotionRating.objects.filter(journey_map=journey_map, hidden=True).update(hidden=False)
     event = log(journey_map, author, "emotion.reveal", op_id, {"count": count})
-    return Change(event, emotion=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -45,7 +45,7 @@ def stage_annotate(
     stage.emotion_note = text
     stage.save(update_fields=["emotion_note"])
     event = log(journey_map, author, "stage.annotate", op_id, {"stage": stage.pk})
-    return Change(event, emotion=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -59,7 +59,7 @@ def metric_add(
 ) -> Change:
     metric = StageMetric.objects.create(stage=stage, **fields)
     event = log(journey_map, author, "metric.add", op_id, {"stage": stage.pk, "metric": metric.pk})
-    return Change(event, board=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -69,7 +69,7 @@ def metric_remove(
     metric_id = metric.pk
     metric.delete()
     event = log(journey_map, author, "metric.remove", op_id, {"metric": metric_id})
-    return Change(event, board=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -78,7 +78,7 @@ def insight_add(
 ) -> Change:
     insight = Insight.objects.create(journey_map=journey_map, question=question, text=text, author=author)
     event = log(journey_map, author, "insight.add", op_id, {"insight": insight.pk, "question": question})
-    return Change(event, insights=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -88,4 +88,4 @@ def insight_remove(
     insight_id = insight.pk
     insight.delete()
     event = log(journey_map, author, "insight.remove", op_id, {"insight": insight_id})
-    return Change(event, insights=True)
+    return Change(event)

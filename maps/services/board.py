@@ -10,9 +10,7 @@ from django.utils.translation import gettext as _
 
 from maps.models import JourneyMap, Lane, Stage, Sticky
 from maps.services.change import Change, MapRefused, log
-
-MAX_STAGES = 20
-BACKSTORY_FIELDS = ("trigger", "needs", "outcome", "narrative")
+from maps.vocabulary import BACKSTORY_FIELDS, MAX_STAGES
 
 
 @transaction.atomic
@@ -33,7 +31,7 @@ def stage_create(
     stages.insert(at, stage)
     _restage(stages)
     event = log(journey_map, author, "stage.create", op_id, {"stage": stage.pk, "name": name})
-    return Change(event, board=True)
+    return Change(event)
 
 
 def _restage(stages: list[Stage]) -> None:
@@ -49,7 +47,7 @@ def stage_rename(
     stage.name = name
     stage.save(update_fields=["name"])
     event = log(journey_map, author, "stage.rename", op_id, {"stage": stage.pk, "name": name})
-    return Change(event, board=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -65,7 +63,7 @@ def stage_move(
     stages.insert(max(0, min(position, len(stages))), stage)
     _restage(stages)
     event = log(journey_map, author, "stage.move", op_id, {"stage": stage.pk, "position": position})
-    return Change(event, board=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -88,7 +86,7 @@ def stage_delete(
     stage.delete()
     _restage(list(journey_map.stages.all()))
     event = log(journey_map, author, "stage.delete", op_id, {"stage": stage.pk, "notes": held})
-    return Change(event, board=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -98,7 +96,7 @@ def lane_set_visible(
     lane.visible = visible
     lane.save(update_fields=["visible"])
     event = log(journey_map, author, "lane.visible", op_id, {"lane": lane.key, "visible": visible})
-    return Change(event, board=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -110,7 +108,7 @@ def backstory_edit(
     JourneyMap.objects.filter(pk=journey_map.pk).update(**{part: text})
     setattr(journey_map, part, text)
     event = log(journey_map, author, "backstory.edit", op_id, {"part": part})
-    return Change(event, backstory=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -122,4 +120,4 @@ def scope_update(
         setattr(journey_map, key, value)
     journey_map.save(update_fields=list(data))
     event = log(journey_map, author, "scope.update", op_id, {"fields": sorted(data)})
-    return Change(event, board=True, backstory=True)
+    return Change(event)

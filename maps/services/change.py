@@ -49,15 +49,11 @@ class NoteSwap:
 
 @dataclass
 class Change:
-    """What a write changed, so the caller re-renders just that."""
+    """What a write did: its logged event (whose kind says what it redraws, to the caller:
+    workshops.regions), and for a note's write the cells it touched and the note."""
 
     event: MapEvent
     cells: set[Cell] = field(default_factory=set)
-    board: bool = False
-    backstory: bool = False
-    emotion: bool = False
-    vote: bool = False
-    insights: bool = False
     sticky: Sticky | None = None
     swap: NoteSwap | None = None  # the change, when one note says it all (NoteSwap)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,7 +137,7 @@ def sticky_create(
         payload={"stage": stage.pk, "lane": lane.pk, "hidden": hidden},
         id_key="sticky",
     )
-    sticky._state.adding, sticky._state.db = False, connection.alias
+    sql.saved(sticky)
     swap = None if hidden else NoteSwap("append", sql.drawn(sticky, []))
     return Change(event, cells={(stage.pk, lane.pk)}, sticky=sticky, swap=swap)
 
@@ -334,4 +334,4 @@ def stickies_reveal(*, journey_map: JourneyMap, author: AbstractBaseUser, op_id:
     """End private writing: every hidden note becomes visible to everyone at once."""
     count = Sticky.objects.filter(journey_map=journey_map, hidden=True).update(hidden=False)
     event = log(journey_map, author, "sticky.reveal", op_id, {"count": count})
-    return Change(event, board=True)
+    return Change(event)

@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 
 from maps.models import JourneyMap, Lane, Sticky, Vote, VoteDot
 from maps.services.change import Change, MapRefused, log
-
-VOTE_LANES = ("pains", "opportunities")
+from maps.vocabulary import VOTE_LANES
 
 
 def open_vote(journey_map: JourneyMap) -> Vote | None:
@@ -41,7 +40,7 @@ def vote_start(
     event = log(
         journey_map, author, "vote.start", op_id, {"vote": vote.pk, "lane": lane.key, "budget": budget}
     )
-    return Change(event, vote=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -71,7 +70,7 @@ def vote_cast(
         dot.delete()
     # Which note got a dot is not logged: while the vote is open, it must not leave the server.
     event = log(journey_map, author, "vote.cast", op_id, {"vote": vote.pk})
-    return Change(event, vote=True)
+    return Change(event)
 
 
 @transaction.atomic
@@ -82,4 +81,4 @@ def vote_close(*, journey_map: JourneyMap, author: AbstractBaseUser, op_id: str 
     vote.closed_at = timezone.now()
     vote.save(update_fields=["closed_at"])
     event = log(journey_map, author, "vote.close", op_id, {"vote": vote.pk})
-    return Change(event, vote=True)
+    return Change(event)

@@ -137,7 +137,7 @@ def test_links_between_notes(journey_map, owner):
 def test_revealing_shows_every_hidden_note(journey_map, owner):
     add(journey_map, owner, "secret", hidden=True)
     change = services.stickies_reveal(journey_map=journey_map, author=owner)
-    assert change.board and not Sticky.objects.filter(hidden=True).exists()
+    assert change.event.kind == "sticky.reveal" and not Sticky.objects.filter(hidden=True).exists()
 
 
 def test_stages_are_added_renamed_moved_and_removed(journey_map, owner):

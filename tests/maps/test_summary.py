@@ -8,8 +8,10 @@ import pytest
 from django.utils import timezone
 
 from maps import events
+from maps.changes import changes_since
 from maps.models import Evidence, Sticky
-from maps.selectors import RankedNote, changes_since, evidence_shares, public_name, teams_to_tell
+from maps.selectors import RankedNote, evidence_shares, public_name, teams_to_tell
+from workshops.summary_views import QUIET_KINDS, ROOM_CHANGE_WORDS
 
 
 def opportunity(text: str, owner: str) -> RankedNote:
@@ -58,9 +60,14 @@ def test_changes_since_counts_kinds_and_leaves_out_the_clock(workshop, member):
     journey_map = workshop.journey_map
     for kind in ("sticky.create", "sticky.create", "timer.start", "presence.online", "something.new"):
         events.append(journey_map_id=journey_map.pk, author=member.user, kind=kind)
-    changes = changes_since(journey_map=journey_map, since=timezone.now() - timedelta(hours=1))
+    hour_ago = timezone.now() - timedelta(hours=1)
+    room = {"words": ROOM_CHANGE_WORDS, "quiet": QUIET_KINDS}
+    changes = changes_since(journey_map=journey_map, since=hour_ago, **room)
     # The member joining (the fixture) is in the log too.
     assert changes["change_lines"] == ["2 notes added", "1 person joined", "1 other change"]
     assert changes["changed_by"] == 1
-    later = changes_since(journey_map=journey_map, since=timezone.now() + timedelta(hours=1))
+    # maps knows its own kinds only: the room's, without their words, are "other".
+    bare = changes_since(journey_map=journey_map, since=hour_ago)
+    assert bare["change_lines"] == ["2 notes added", "4 other changes"]
+    later = changes_since(journey_map=journey_map, since=timezone.now() + timedelta(hours=1), **room)
     assert later["change_lines"] == [] and later["changed_by"] == 0

@@ -236,7 +236,7 @@ def test_a_note_named_in_an_op_is_found_as_the_orm_finds_it(
     from django.utils import timezone
 
     from workshops import selectors
-    from workshops.forms import OpForm
+    from workshops.op_forms import OpForm
 
     mine = add(places, member.user, "mine").sticky
     hidden = add(places, member2.user, "theirs, hidden", hidden=True).sticky
