@@ -1,4 +1,4 @@
-# Journeymap: one image for the web server (Daphne) and the one-shot `migrate` job.
+# Journeymap: one image for the web server (uvicorn) and the one-shot `migrate` job.
 # docker-compose.yml runs it with PostgreSQL and Redis; docs/deploying.md explains the rest.
 FROM python:3.11-slim
 
@@ -30,4 +30,5 @@ RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shel
 USER journeymap
 
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "journeymap.asgi:application"]
+# The same command as docker-compose.yml's `web` (docs/decisions.md, "The ASGI server").
+CMD ["uvicorn", "journeymap.asgi:application", "--host=0.0.0.0", "--port=8000", "--loop=uvloop", "--http=httptools", "--ws=websockets-sansio", "--lifespan=off", "--proxy-headers", "--forwarded-allow-ips=*"]

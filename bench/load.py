@@ -625,7 +625,7 @@ def main() -> None:
     parser.add_argument("--profile", default="play", choices=sorted(PROFILES))
     parser.add_argument("--target", default="live", choices=["live", "floor"])
     parser.add_argument(
-        "--servers", type=int, default=1, help="Daphne processes (sockets split between them)"
+        "--servers", type=int, default=1, help="server processes (sockets split between them)"
     )
     parser.add_argument("--workshops", type=int)
     parser.add_argument("--people", type=int)
@@ -650,7 +650,7 @@ def main() -> None:
 
     # As the servers run: the session auth hashes made here depend on SECRET_KEY.
     setup_django()
-    from bench.servers import daphne
+    from bench.servers import serve
 
     base = PROFILES[args.profile]
     profile = Profile(
@@ -670,7 +670,7 @@ def main() -> None:
     else:
         rooms = fake_rooms(workshops=profile.workshops, people=profile.people)
     logs = BASE_DIR / "bench" / "out" / "logs"
-    start = daphne(args.target, args.servers, env, logs, server=args.server, settings=args.settings)
+    start = serve(args.target, args.servers, env, logs, server=args.server, settings=args.settings)
     with start as servers:
         spy = None
         if args.profile_server:

@@ -1,8 +1,10 @@
-"""Daphne subprocesses for the benchmarks: the app or the floor, on free loopback ports."""
+"""ASGI server subprocesses (Daphne or uvicorn) for the benchmarks and the tests that need a
+real server: the app or the floor, on free loopback ports."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -10,8 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from tests.e2e.conftest import free_port, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 APPS = {"live": "journeymap.asgi:application", "floor": "bench.floor:application"}
@@ -54,25 +54,41 @@ COMMANDS = {
 }
 
 
-@contextmanager
-def uvicorn(target: str, count: int, env: dict[str, str], log_dir: Path, **options) -> Iterator[list[Server]]:
-    """As `daphne`, served by uvicorn with uvloop and httptools."""
-    with daphne(target, count, env, log_dir, server="uvicorn", **options) as servers:
-        yield servers
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+    # Generous: it returns once the port answers, and on a busy machine Django takes long to start.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(
+        f"the server did not answer on port {port} within {timeout} s:\n{log.read_text()[-4000:]}"
+    )
 
 
 @contextmanager
-def daphne(
+def serve(
     target: str,
     count: int,
     env: dict[str, str],
     log_dir: Path,
     *,
+    server: str,
     production: bool = True,
-    server: str = "daphne",
     settings: str = "journeymap.settings",
 ) -> Iterator[list[Server]]:
-    """`count` Daphne processes serving `target` ("live" or "floor"), up and answering.
+    """`count` `server` processes ("daphne" or "uvicorn") serving `target` ("live" or
+    "floor"), up and answering.
 
     `production`: DEBUG off with the bench's SECRET_KEY (what bench.load sets for itself too,
     as session auth hashes depend on it); tests pass False and keep their own settings.

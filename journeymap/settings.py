@@ -213,7 +213,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "journeymap.storage.StaticFiles"  # hashed, imports rewritten too
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 
 from bench.load import Room, seed
-from bench.servers import Server, daphne
+from bench.servers import Server, serve
 from tests.conftest import NEEDS_SERVICES
 from tests.e2e.conftest import database_url
 from tests.faults import Loop, Member, client_loop, wait_until
@@ -56,7 +56,7 @@ def test_when_a_server_process_is_killed_its_members_move_to_another_and_nothing
         "REDIS_URL": os.environ["REDIS_URL"],
         "DEBUG": "1",
     }
-    with daphne("live", 2, env, tmp_path, production=False) as [a, b]:
+    with serve("live", 2, env, tmp_path, server="daphne", production=False) as [a, b]:
         members = members_on(room, a, b, on_a=2)
         on_a, on_b = members[:2], members[2:]
         client_loop.run(start(members))

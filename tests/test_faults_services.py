@@ -1,10 +1,10 @@
 """Faults heal with no reload (docs/reliability.md), on the real PostgreSQL and Redis, never stopped.
 
-A Daphne subprocess reaches PostgreSQL and Redis through proxies (tests/faults.py) that a test
-cuts and restores. Members' sockets behave as the page does (resend with the same op id on
-`unavailable` and after a reconnect, resync by seq). In each test: every op is acknowledged
-and saved exactly once, every member's board ends equal to the database's, and no request or
-handshake answers 500.
+A uvicorn subprocess (as production serves) reaches PostgreSQL and Redis through proxies
+(tests/faults.py) that a test cuts and restores. Members' sockets behave as the page does
+(resend with the same op id on `unavailable` and after a reconnect, resync by seq). In each
+test: every op is acknowledged and saved exactly once, every member's board ends equal to the
+database's, and no request or handshake answers 500.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings
 
 from bench.load import Room, View, database_views, seed
-from bench.servers import Server, daphne
+from bench.servers import Server, serve
 from maps.models import JourneyMap, MapEvent, Sticky
 from tests.conftest import NEEDS_SERVICES
 from tests.e2e.conftest import database_url
@@ -45,14 +45,15 @@ def proxies(make_proxy: Any) -> tuple[Proxy, Proxy]:
 
 @contextmanager
 def servers(count: int, proxies: tuple[Proxy, Proxy], log_dir: Path) -> Iterator[list[Server]]:
-    """`count` Daphne processes reaching the test database and Redis through `proxies`."""
+    """`count` uvicorn processes (as production serves) reaching the test database and Redis
+    through `proxies`."""
     database, redis = proxies
     env = {
         "DATABASE_URL": database.url(database_url(settings.DATABASES["default"])),
         "REDIS_URL": redis.url(os.environ["REDIS_URL"]),
         "DEBUG": "1",
     }
-    with daphne("live", count, env, log_dir, production=False) as started:
+    with serve("live", count, env, log_dir, server="uvicorn", production=False) as started:
         yield started
 
 

@@ -25,6 +25,7 @@ from django.test import Client
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_SOURCE = (ROOT / "journeymap" / "settings.py").read_text()
 COMPOSE_SOURCE = (ROOT / "docker-compose.yml").read_text()
+REQUIREMENTS = (ROOT / "requirements.txt").read_text()
 DOCKERFILE_SOURCE = (ROOT / "Dockerfile").read_text()
 
 
@@ -178,18 +179,31 @@ def test_compose_has_the_four_services() -> None:
     assert services["db"]["volumes"][0].split(":")[0] in load_compose()["volumes"]
 
 
-def test_web_runs_daphne_on_the_real_asgi_application() -> None:
+def uvicorn_options(cmd: list[str]) -> dict[str, Any]:
+    """`cmd` parsed by uvicorn's own command line (click), as `uvicorn` would start it."""
+    cli = importlib.import_module("uvicorn.main").main  # the click command (`uvicorn.main` is a function)
+    assert cmd[0] == "uvicorn"
+    return cli.make_context("uvicorn", cmd[1:]).params
+
+
+def test_web_runs_uvicorn_on_the_real_asgi_application() -> None:
     web = load_compose()["services"]["web"]
     assert web["build"] == "."
-    cmd = command(web)
-    assert cmd[0] == "daphne"
-    assert cmd[cmd.index("-p") + 1] == "8000"
+    options = uvicorn_options(command(web))
+    assert (options["host"], options["port"]) == ("0.0.0.0", 8000)
     assert any(port.endswith(":8000") for port in web["ports"])
-    target = cmd[-1]
+    # The measured configuration (docs/decisions.md, "The ASGI server"); Django has no lifespan.
+    assert (options["loop"], options["http"], options["ws"]) == ("uvloop", "httptools", "websockets-sansio")
+    assert options["lifespan"] == "off"
+    # Behind the proxy: the client's address and scheme come from its X-Forwarded-* headers.
+    assert options["proxy_headers"] and options["forwarded_allow_ips"] == "*"
+    target = options["app"]
     assert target == "journeymap.asgi:application"
     module, _, attribute = target.partition(":")
     assert callable(getattr(importlib.import_module(module), attribute))
     assert target.replace(":", ".") == settings.ASGI_APPLICATION
+    for name in ("uvloop", "httptools", "websockets"):
+        assert re.search(rf"^{name}==", REQUIREMENTS, re.M), f"{name} is not a runtime requirement"
 
 
 def test_migrate_runs_once_before_web() -> None:
@@ -245,7 +259,7 @@ def test_compose_web_environment_passes_check_deploy() -> None:
 # --- Dockerfile ------------------------------------------------------------------------------
 
 
-def test_dockerfile_installs_requirements_and_runs_daphne_unprivileged() -> None:
+def test_dockerfile_installs_requirements_and_runs_uvicorn_unprivileged() -> None:
     instructions = dockerfile_instructions()
     keywords = [keyword for keyword, _ in instructions]
     args = dict(instructions)  # the last of each kind
@@ -261,9 +275,9 @@ def test_dockerfile_installs_requirements_and_runs_daphne_unprivileged() -> None
     last_run = max(i for i, keyword in enumerate(keywords) if keyword == "RUN")
     assert keywords.index("USER") > last_run, "every build step runs before dropping root"
     assert args["USER"] not in {"root", "0"}
+    # The image alone (`docker run`) serves as compose's `web` does.
     cmd = json.loads(args["CMD"])
-    assert cmd == ["daphne", "-b", "0.0.0.0", "-p", "8000", "journeymap.asgi:application"]
-    assert cmd[-1] == command(load_compose()["services"]["web"])[-1]
+    assert uvicorn_options(cmd) == uvicorn_options(command(load_compose()["services"]["web"]))
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:

@@ -1,5 +1,8 @@
 """Two Daphne processes sharing PostgreSQL and Redis make one room (DESIGN.md, "Configuration").
 
+Daphne is what `make run` serves; production runs uvicorn, which the browser tests and the
+service-fault tests use, so the suite proves both servers.
+
 Two members of one workshop, each connected to a different server process, write notes
 (create, then edit and move their own). Each must see every one of the other's changes,
 which the other process published through Redis: every numbered event after its snapshot
@@ -16,7 +19,7 @@ import pytest
 from django.conf import settings
 
 from bench.load import measure, seed
-from bench.servers import daphne
+from bench.servers import serve
 from tests.conftest import NEEDS_SERVICES
 from tests.e2e.conftest import database_url, wait_for_sockets_closed
 
@@ -27,7 +30,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 def test_two_server_processes_share_one_room(tmp_path: Path, django_db_setup: None) -> None:
     [room] = rooms = seed(workshops=1, people=2)
     env = {"DATABASE_URL": database_url(settings.DATABASES["default"]), "DEBUG": "1"}
-    with daphne("live", 2, env, tmp_path, production=False) as servers:
+    with serve("live", 2, env, tmp_path, server="daphne", production=False) as servers:
         ports = [server.port for server in servers]
         # `drain`: how long every op may take to be answered and delivered after the last is sent
         # (it returns as soon as they are); generous, for a busy machine.

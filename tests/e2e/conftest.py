@@ -1,4 +1,5 @@
-"""Browser tests: a real Daphne server on the test database, and Debian's Chromium.
+"""Browser tests: a real uvicorn server (as production serves) on the test database, and
+Debian's Chromium.
 
 pytest-django's `live_server` is WSGI and cannot serve websockets, so the room's live path
 needs a real ASGI server. It runs in a subprocess pointed at the database pytest-django
@@ -9,7 +10,6 @@ created (a file for SQLite, `test_<name>` for PostgreSQL); the tests that use it
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+
+from bench.servers import COMMANDS, free_port, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -68,26 +70,6 @@ def database_url(db: dict[str, Any]) -> str:
     raise RuntimeError(f"no DATABASE_URL for the {engine} backend")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
-    # Generous: it returns once the port answers, and on a busy machine Django takes long to start.
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"daphne did not answer on port {port} within {timeout} s:\n{log.read_text()[-4000:]}")
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
     # A failing browser test shows what the server said (tracebacks from the consumer, say).
@@ -95,14 +77,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
     report = outcome.get_result()
     log = item.config.stash.get(SERVER_LOG, None)
     if report.failed and log is not None and log.exists():
-        report.sections.append(("daphne log (last 6000 characters)", log.read_text()[-6000:]))
+        report.sections.append(("server log (last 6000 characters)", log.read_text()[-6000:]))
 
 
 @pytest.fixture(scope="session")
 def asgi_server(
     django_db_setup: None, tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
 ) -> Iterator[str]:
-    """A Daphne subprocess serving the app on the test database; yields its base URL.
+    """A uvicorn subprocess serving the app on the test database, started as production
+    starts it (bench/servers.py, `COMMANDS`); yields its base URL.
 
     Depends on django_db_setup, so it starts after the test database exists (settings then
     name it) and is stopped before the database is dropped.
@@ -123,20 +106,11 @@ def asgi_server(
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     # REDIS_URL stays as the environment has it: set in CI (channels-redis), unset locally
     # (the in-memory layer, which is fine for one server process).
-    log = tmp_path_factory.mktemp("daphne") / "daphne.log"
+    log = tmp_path_factory.mktemp("server") / "uvicorn.log"
     pytestconfig.stash[SERVER_LOG] = log
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "journeymap.asgi:application",
-            ],
+            [sys.executable, *COMMANDS["uvicorn"](port, "journeymap.asgi:application")],
             cwd=BASE_DIR,
             env=env,
             stdout=out,

@@ -1,0 +1,32 @@
+// The emotion line: this person rates how the customer feels at each stage.
+import { $$, canWrite } from "./dom.js";
+import { live } from "./room.js";
+
+// This person's own ratings: drawn only in renders made for them (the page, a resync), so they
+// are remembered here and shown again after every common update.
+const myRatings = new Map();
+
+function showRatings() {
+  // A render for this person is the truth, except where a rating of theirs is still on its way.
+  const sending = new Set(live.pending("emotion.rate").map((item) => String(item.data.stage)));
+  for (const cell of $$("#emotion .emotion-cell")) {
+    if (cell.dataset.mine !== undefined && !sending.has(cell.dataset.stage)) {
+      myRatings.set(cell.dataset.stage, cell.dataset.mine);
+    }
+    const mine = myRatings.get(cell.dataset.stage);
+    for (const button of $$("[data-rate]", cell)) {
+      button.setAttribute("aria-pressed", String(button.dataset.rate === mine));
+    }
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-rate]");
+  if (!button || !canWrite()) return;
+  const stage = button.closest(".emotion-cell").dataset.stage;
+  myRatings.set(stage, button.dataset.rate);
+  live.send("emotion.rate", { stage, value: Number(button.dataset.rate) });
+  showRatings();
+});
+showRatings();
+live.addEventListener("updated", showRatings);
