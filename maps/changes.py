@@ -43,6 +43,14 @@ CHANGE_WORDS: dict[str, Any] = {
     ),
     "sticky.delete": ngettext_lazy("%(count)d note deleted", "%(count)d notes deleted", "count"),
     "sticky.restore": ngettext_lazy("%(count)d note brought back", "%(count)d notes brought back", "count"),
+    "sticky.fold": ngettext_lazy(
+        "%(count)d set of notes saying the same folded into one",
+        "%(count)d sets of notes saying the same folded into one",
+        "count",
+    ),
+    "sticky.unfold": ngettext_lazy(
+        "%(count)d folded note unfolded", "%(count)d folded notes unfolded", "count"
+    ),
     "sticky.reveal": ngettext_lazy(
         "%(count)d reveal of privately written notes", "%(count)d reveals of privately written notes", "count"
     ),

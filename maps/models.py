@@ -230,6 +230,15 @@ class Sticky(models.Model):
     hidden = models.BooleanField(default=False)
     # Deleted notes linger a little so that "undo" can bring them back.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Folded into another note that says the same (maps/services/folding.py): off the board as
+    # a deleted note is (deleted_at is set too), kept, shown under that note, and unfoldable.
+    folded_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="folded"
+    )
+    # On the note others are folded into: how many are, and how many people wrote it in all
+    # (itself included), so that every drawing of the note says so without reading them.
+    folded_notes = models.PositiveSmallIntegerField(default=0)
+    folded_people = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -43,6 +43,12 @@ def execute(statement: Statement) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
 
 
+def lock(statement: Statement | None) -> None:
+    """Take a lock (`cell_lock`, `moves_lock`) where the database has one (None on SQLite)."""
+    if statement is not None:
+        execute(statement)
+
+
 # -- rows: what a statement returns, as the ORM would convert it ----------------------------
 
 

@@ -27,6 +27,7 @@ from maps.models import (
     StageMetric,
     Sticky,
 )
+from maps.services.folding import MAX_FOLD
 from workshops import selectors
 from workshops.models import Participant, Role, Workshop
 from workshops.services import MAX_TIME_BOX_MINUTES
@@ -151,6 +152,27 @@ class RowField(forms.ModelChoiceField):
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
             )
         return row
+
+
+class RowsField(RowField):
+    """Several rows (`RowField` each): a list of ids, or one string of them with commas (a
+    form posted without JavaScript). At most `max_rows`, each once."""
+
+    def __init__(self, *, max_rows: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_rows = max_rows
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if value in self.empty_values:
+            return []
+        if not isinstance(value, list) or len(value) > self.max_rows:
+            raise forms.ValidationError(
+                _("Name at most %(count)d notes.") % {"count": self.max_rows}, code="invalid"
+            )
+        rows = {row.pk: row for row in (super(RowsField, self).to_python(item) for item in value)}
+        return list(rows.values())
 
 
 class AgendaStepForm(OpForm):
@@ -295,6 +317,15 @@ class StickyLinkForm(OpForm):
     sticky = RowField()
     to = RowField()
     linked = forms.BooleanField(required=False)
+
+
+class StickyFoldForm(OpForm):
+    sticky = RowField()  # the note the others fold into
+    notes = RowsField(max_rows=MAX_FOLD)
+
+
+class SimilarDismissForm(OpForm):
+    notes = RowsField(max_rows=MAX_FOLD)
 
 
 class StickyEditingForm(OpForm):

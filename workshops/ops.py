@@ -74,6 +74,15 @@ OPS: dict[str, Op] = {
     "sticky.link": Op(
         op_forms.StickyLinkForm, partial(services.map_change, change=maps_services.sticky_link)
     ),
+    "sticky.fold": Op(
+        op_forms.StickyFoldForm, partial(services.map_change, change=maps_services.sticky_fold)
+    ),
+    "sticky.unfold": Op(
+        op_forms.StickyForm, partial(services.map_change, change=maps_services.sticky_unfold)
+    ),
+    "similar.dismiss": Op(
+        op_forms.SimilarDismissForm, partial(facilitator_change, change=maps_services.similar_dismiss)
+    ),
     "sticky.editing": Op(op_forms.StickyEditingForm, services.sticky_editing),
     "backstory.edit": Op(
         op_forms.BackstoryForm, partial(services.map_change, change=maps_services.backstory_edit)

@@ -91,6 +91,9 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "sticky.link": (),
     "sticky.delete": (),
     "sticky.restore": (),
+    "sticky.fold": (),  # its cells: the folded notes leave theirs, the note they join says so
+    "sticky.unfold": (),
+    "similar.dismiss": (),  # the facilitator's own suggestions only
     "sticky.reveal": _BOARD,
     "stage.create": _BOARD,
     "stage.rename": _BOARD,

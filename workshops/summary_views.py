@@ -44,6 +44,7 @@ QUIET_KINDS = (
     "step.done",
     "agenda.update",
     "presence.online",
+    "similar.dismiss",  # a suggestion the facilitator turned down: nothing on the map changed
     "presence.offline",
     "joining.set",
     "joining.rotate",

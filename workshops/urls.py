@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from workshops import map_views, summary_views, views
+from workshops import map_views, similar_views, summary_views, views
 from workshops.forms import LoginForm
 
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("w/<slug:slug>/", views.room, name="room"),
     path("w/<slug:slug>/op/", views.room_op, name="room_op"),
     path("w/<slug:slug>/present/", views.present, name="present"),
+    path("w/<slug:slug>/similar/", similar_views.similar_notes, name="similar_notes"),
+    path("w/<slug:slug>/folded/", similar_views.folded_notes, name="folded_notes"),
     path("w/<slug:slug>/qr.svg", views.join_qr, name="join_qr"),
     path("w/<slug:slug>/prepare/", views.prepare, name="prepare"),
     path("w/<slug:slug>/summary/", summary_views.summary, name="summary"),

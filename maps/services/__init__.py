@@ -5,6 +5,7 @@ do what, and broadcasts the returned `Change` after commit. By what they change:
 
 - `change.py`: what a write returns (`Change`, `NoteSwap`) or raises (`MapRefused`);
 - `notes.py`: sticky notes (create, edit, style, move, delete, restore, link, reveal);
+- `folding.py`: notes that say the same folded into one, and unfolded; suggestions dismissed;
 - `board.py`: stages, lanes, the scope and the backstory;
 - `analysis.py`: the emotion line, figures per stage and insights;
 - `votes.py`: dot voting;
@@ -37,6 +38,7 @@ from maps.services.board import (
     stage_rename,
 )
 from maps.services.change import Cell, Change, MapRefused, NoteSwap
+from maps.services.folding import similar_dismiss, sticky_fold, sticky_unfold
 from maps.services.life import (
     map_archive,
     map_copy,
@@ -97,6 +99,9 @@ __all__ = [
     "sticky_link",
     "sticky_move",
     "sticky_restore",
+    "sticky_fold",
+    "sticky_unfold",
+    "similar_dismiss",
     "sticky_style",
     "vote_cast",
     "vote_close",

@@ -67,11 +67,6 @@ def _alive(sticky: Sticky) -> Sticky:
     return fresh
 
 
-def _lock(statement: sql.Statement | None) -> None:
-    if statement is not None:  # None on SQLite, which has one writer at a time anyway
-        sql.execute(statement)
-
-
 def _save_alive(
     journey_map: JourneyMap,
     author: AbstractBaseUser,
@@ -288,13 +283,15 @@ def sticky_restore(
     """Undo a delete: the note comes back where it was. It renumbers its cell as a move does,
     so it queues behind moves (`sql.moves_lock`) and takes its cell's lock (`sql.cell_lock`)
     before it reads the cell."""
-    _lock(sql.moves_lock(journey_map.pk))
+    sql.lock(sql.moves_lock(journey_map.pk))
     sticky = Sticky.objects.select_for_update().get(pk=sticky.pk)
     if sticky.deleted_at is None:
         raise MapRefused(_("This note is not deleted."), code="noop")
+    if sticky.folded_into_id is not None:
+        raise MapRefused(_("This note is folded into another: unfold that one."), code="invalid")
     if not Stage.objects.filter(pk=sticky.stage_id).exists():
         raise MapRefused(_("Its stage is gone, so the note cannot come back."), code="gone")
-    _lock(sql.cell_lock(sticky.stage_id, sticky.lane_id))
+    sql.lock(sql.cell_lock(sticky.stage_id, sticky.lane_id))
     sticky.deleted_at = None
     sticky.save(update_fields=["deleted_at", "updated_at"])
     cell = _cell_notes(journey_map, sticky.stage_id, sticky.lane_id, exclude=sticky.pk)

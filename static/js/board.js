@@ -4,6 +4,7 @@ import "./note-menu.js";
 import "./emotion.js";
 import "./votes.js";
 import "./fit.js";
+import "./folding.js";
 
 document.addEventListener("click", (event) => {
   const opener = event.target.closest("[data-open-dialog]");

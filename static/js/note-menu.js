@@ -54,6 +54,13 @@ function fillMenu() {
     );
     target.append(option);
   }
+  // Fold into: another note of this lane, in any stage (a note saying the same may sit elsewhere).
+  const into = $("select[data-fold-target]", dialog);
+  into.replaceChildren();
+  for (const other of $$(`.cell[data-lane="${cell.dataset.lane}"] .sticky[data-sticky]`)) {
+    if (other !== sticky) into.append(new Option($(".sticky-text", other).innerText.slice(0, 60), other.dataset.sticky));
+  }
+  $("[data-fold]", dialog).disabled = !into.options.length;
 }
 
 function camel(name) {
@@ -86,6 +93,10 @@ document.addEventListener("click", (event) => {
     } else if (target.matches("[data-link]")) {
       const to = $("select[data-link-target]", dialog).value;
       if (to) live.send("sticky.link", { sticky: menuSticky, to, linked: target.dataset.link === "true" });
+    } else if (target.matches("[data-fold]")) {
+      const into = $("select[data-fold-target]", dialog).value;
+      if (into) live.send("sticky.fold", { sticky: into, notes: [menuSticky] });
+      dialog.close();
     } else if (target.matches("[data-edit-note]") && sticky) {
       dialog.close();
       openEditor(sticky);

@@ -1,0 +1,53 @@
+"""Similar notes in the room: the facilitator's suggestions, and what a folded note holds.
+
+Both are read over HTTP (htmx), not the socket: a suggestion is the facilitator's alone until
+accepted, and accepting, folding by hand, unfolding and dismissing are ops like any other
+(workshops/ops.py). The sentence model runs here, in the request's worker thread.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from maps.similar import SCOPES
+from maps.suggestions import folded_under, suggestions
+from workshops.op_forms import as_id
+from workshops.selectors import note, participant_for
+
+
+@require_GET
+def similar_notes(request: HttpRequest, slug: str) -> HttpResponse:
+    """The facilitator's suggestions: groups of notes that say the same thing."""
+    participant = participant_for(user=request.user, slug=slug)
+    if not participant.is_facilitator:
+        raise Http404
+    journey_map = participant.workshop.journey_map
+    scope = request.GET.get("scope", "cell")
+    error = None
+    if scope not in SCOPES:
+        scope, error = "cell", True
+    lane = request.GET.get("lane") or None
+    lane_id = as_id(lane) if lane else None
+    if lane and not journey_map.lanes.filter(pk=lane_id).exists():
+        lane_id, error = None, True
+    found = suggestions(journey_map, scope=scope, lane_id=lane_id)
+    context = {"suggestions": found, "scope": scope, "lane_id": lane_id, "bad_request": error}
+    return render(request, "maps/similar.html#suggestions", context)
+
+
+@require_GET
+def folded_notes(request: HttpRequest, slug: str) -> HttpResponse:
+    """The notes folded into one, each with its author: for anyone in the room."""
+    participant = participant_for(user=request.user, slug=slug)
+    pk = as_id(request.GET.get("note", ""))
+    head = (
+        note(journey_map_id=participant.workshop.journey_map_id, pk=pk, viewer_id=request.user.pk)
+        if pk is not None
+        else None
+    )
+    if head is None:
+        raise Http404
+    context = {"head": head, "folded": folded_under(head), "can_write": participant.can_write}
+    return render(request, "maps/similar.html#folded", context)
