@@ -21,7 +21,9 @@ from maps.models import EmotionRating, Insight, JourneyMap, Sticky, Vote, VoteDo
 from maps.vocabulary import BACKSTORY_FIELDS, PERSONA_FIELDS, SCOPE_FIELDS
 
 FORMAT = "journeymap"
-VERSION = 1
+VERSION = 2
+# Versions an import reads: 1 had no folded notes (`folded` is optional there).
+READS = (1, 2)
 MARKS = {
     "question": "is_question",
     "decision": "is_decision",
@@ -33,6 +35,7 @@ MAX_LANES = 20
 MAX_NOTES = 5000
 MAX_RATINGS_PER_STAGE = 500
 MAX_LINKS = 50
+MAX_FOLDED = 50  # notes folded into one (maps.services.folding.MAX_FOLD at a time, folds of folds)
 MAX_METRICS = 50
 MAX_VOTES = 50
 MAX_DOTS = 10_000
@@ -63,7 +66,7 @@ def export_data(journey_map: JourneyMap) -> dict[str, Any]:
     notes = sorted(
         Sticky.objects.filter(journey_map=journey_map, deleted_at=None, hidden=False)
         .select_related("author")
-        .prefetch_related("links"),
+        .prefetch_related("links", "folded__author"),
         key=lambda n: (stage_index[n.stage_id], lane_index[n.lane_id], n.position, n.pk),
     )
     note_ref = {note.pk: f"n{i}" for i, note in enumerate(notes, 1)}
@@ -143,6 +146,11 @@ def _export_notes(
                 "status": note.status,
                 "links": [note_ref[pk] for pk in links],
                 "author": author_name(note.author),
+                # Notes folded into this one (maps/services/folding.py): their words and writers.
+                "folded": [
+                    {"text": folded.text, "author": author_name(folded.author)}
+                    for folded in sorted(note.folded.all(), key=lambda folded: folded.pk)
+                ],
             }
         )
         cell_position[cell] += 1

@@ -22,6 +22,7 @@ from maps.exports.document import (
     FORMAT,
     MARKS,
     MAX_DOTS,
+    MAX_FOLDED,
     MAX_INSIGHTS,
     MAX_LANES,
     MAX_LINKS,
@@ -30,6 +31,7 @@ from maps.exports.document import (
     MAX_POSITION,
     MAX_RATINGS_PER_STAGE,
     MAX_VOTES,
+    READS,
     VERSION,
 )
 from maps.models import (
@@ -100,12 +102,13 @@ def array(items: Schema, *, max_items: int, min_items: int = 0) -> Schema:
     return schema
 
 
-def record(fields: dict[str, Schema], *, nullable: bool = False) -> Schema:
-    """An object with exactly these keys: a missing or unknown key is an error, not a guess."""
+def record(fields: dict[str, Schema], *, nullable: bool = False, optional: tuple[str, ...] = ()) -> Schema:
+    """An object with exactly these keys: a missing or unknown key is an error, not a guess.
+    `optional`: keys an older version of the format did not have."""
     return {
         "type": ["object", "null"] if nullable else "object",
         "additionalProperties": False,
-        "required": list(fields),
+        "required": [name for name in fields if name not in optional],
         "properties": fields,
     }
 
@@ -166,7 +169,17 @@ def document_schema() -> Schema:
             "status": one_of(["", *OpportunityStatus.values]),
             "links": array(REF, max_items=MAX_LINKS),
             "author": text(AUTHOR_MAX_LENGTH, nullable=True),
-        }
+            "folded": array(
+                record(
+                    {
+                        "text": model_text(Sticky, "text", blank=False),
+                        "author": text(AUTHOR_MAX_LENGTH, nullable=True),
+                    }
+                ),
+                max_items=MAX_FOLDED,
+            ),
+        },
+        optional=("folded",),  # version 1
     )
     vote = record(
         {
@@ -189,7 +202,7 @@ def document_schema() -> Schema:
         **record(
             {
                 "format": one_of([FORMAT]),
-                "version": integer(VERSION, VERSION),
+                "version": integer(min(READS), VERSION),
                 "title": model_text(JourneyMap, "title", blank=False),
                 "kind": one_of(MapKind.values),
                 "persona": record(

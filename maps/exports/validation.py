@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, ValidationError, validators
 
-from maps.exports.document import FORMAT, VERSION
+from maps.exports.document import FORMAT, READS, VERSION
 from maps.exports.schema import LANE_KEY, document_schema
 
 Path = list[str | int]
@@ -324,7 +324,7 @@ def validate(data: Any) -> dict[str, Any]:
         raise InvalidExport(
             "format", _('this is not a Journeymap export ("format": "journeymap" is missing)')
         )
-    if data.get("version") != VERSION:
+    if data.get("version") not in READS or isinstance(data.get("version"), bool):
         raise InvalidExport(
             "version",
             _("version %(found)s is not supported; this app reads version %(version)d")

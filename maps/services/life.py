@@ -220,6 +220,7 @@ def _import_notes(
             new.append((note["ref"], sticky))
     Sticky.objects.bulk_create([sticky for _ref, sticky in new])
     by_ref = dict(new)
+    _import_folded(doc, by_ref, person)
     Link = Sticky.links.through
     Link.objects.bulk_create(
         Link(from_sticky_id=by_ref[note["ref"]].pk, to_sticky_id=by_ref[link].pk)
@@ -227,6 +228,35 @@ def _import_notes(
         for link in note["links"]
     )
     return by_ref
+
+
+def _import_folded(doc: dict[str, Any], by_ref: dict[str, Sticky], person: Any) -> None:
+    """Notes folded into others (version 2; maps/services/folding.py): kept off the board,
+    under their note, which says how many wrote it."""
+    now = timezone.now()
+    folded, heads = [], []
+    for note in doc["notes"]:
+        head = by_ref[note["ref"]]
+        for entry in note.get("folded", []):
+            folded.append(
+                Sticky(
+                    journey_map=head.journey_map,
+                    stage=head.stage,
+                    lane=head.lane,
+                    text=entry["text"],
+                    author=person(entry["author"]),
+                    folded_into=head,
+                    deleted_at=now,
+                )
+            )
+        if note.get("folded"):
+            head.folded_notes = len(note["folded"])
+            head.folded_people = len(
+                {head.author_id, *(f.author_id for f in folded if f.folded_into is head)}
+            )
+            heads.append(head)
+    Sticky.objects.bulk_create(folded)
+    Sticky.objects.bulk_update(heads, ["folded_notes", "folded_people"])
 
 
 @transaction.atomic

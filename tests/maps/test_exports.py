@@ -39,7 +39,7 @@ def leaks(text: str) -> list[str]:
 
 def test_the_json_export_holds_the_whole_visible_map(full_map):
     data = json.loads(exports.export_json(full_map))
-    assert (data["format"], data["version"], data["kind"]) == ("journeymap", 1, "current")
+    assert (data["format"], data["version"], data["kind"]) == ("journeymap", 2, "current")
     assert data["title"] == full_map.title and data["persona"]["name"].startswith("Mei <script>")
     assert data["scope"]["scenario"].startswith("Plan a weekend =HYPERLINK")
     assert data["backstory"]["narrative"] == "Line one\n\nLine | two"
@@ -85,6 +85,7 @@ def test_the_json_export_holds_the_whole_visible_map(full_map):
         "status": "",
         "links": None,
         "author": "Mia",
+        "folded": [],
     }
     assert call["links"] == [notes["Did the booking go through?"]["ref"]]
     jam = notes[f"An hour in a traffic jam {fullmap.FORMULA}"]
@@ -383,8 +384,31 @@ def test_a_file_with_a_bom_is_read(good):
 def test_another_json_file_or_version_is_named_as_such(owner, good):
     assert "not a Journeymap export" in import_error(owner, [1, 2])
     assert "not a Journeymap export" in import_error(owner, {"title": "x"})
-    message = import_error(owner, broken(good, lambda d: d.update(version=2)))
-    assert message.startswith("version:") and "version 2 is not supported" in message
+    message = import_error(owner, broken(good, lambda d: d.update(version=3)))
+    assert message.startswith("version:") and "version 3 is not supported" in message
+    assert "is not supported" in import_error(owner, broken(good, lambda d: d.update(version=True)))
+
+
+def test_folded_notes_travel_with_their_note_and_a_version_1_file_still_imports(owner, good):
+    """Version 2 carries the notes folded into each (their words and writers); version 1, from
+    before folding, has no `folded` and imports as it did."""
+    first = good["notes"][0]
+    first["folded"] = [{"text": "配送太慢了", "author": "Ravi"}, {"text": "Too slow", "author": None}]
+    imported = services.map_import(owner=owner, data=json.loads(json.dumps(good)))
+    head = imported.stickies.get(deleted_at=None, text=first["text"])
+    assert (head.folded_notes, head.folded_people) == (2, 3)
+    assert sorted(head.folded.values_list("text", flat=True)) == ["Too slow", "配送太慢了"]
+    again = exports.export_data(imported)
+    assert again["notes"][0]["folded"] == first["folded"]
+
+    old = json.loads(json.dumps(good))
+    old["version"] = 1
+    for note in old["notes"]:
+        note.pop("folded", None)
+    services.map_import(owner=owner, data=old)
+    assert "folded[0].text" in import_error(
+        owner, broken(good, lambda d: d["notes"][0].update(folded=[{"text": "", "author": None}]))
+    )
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,9 @@ def wall(workshop: Workshop, facilitator, member, member2) -> list[Sticky]:
 def test_a_fold_keeps_every_note_under_one_and_an_unfold_puts_them_back(workshop, member, wall) -> None:
     head, chinese, later, other = wall
     ops.run(
-        participant_id=member.pk, name="sticky.fold", data={"sticky": head.pk, "notes": [chinese.pk, later.pk]}
+        participant_id=member.pk,
+        name="sticky.fold",
+        data={"sticky": head.pk, "notes": [chinese.pk, later.pk]},
     )
     head.refresh_from_db()
     assert (head.folded_notes, head.folded_people) == (2, 3)
@@ -64,7 +66,9 @@ def test_a_fold_keeps_every_note_under_one_and_an_unfold_puts_them_back(workshop
     assert Sticky.objects.filter(journey_map=workshop.journey_map, deleted_at=None).count() == 4
     # Each back in its own cell, after what is there: positions in a cell stay distinct.
     for note in Sticky.objects.filter(deleted_at=None):
-        same = Sticky.objects.filter(stage=note.stage, lane=note.lane, deleted_at=None, position=note.position)
+        same = Sticky.objects.filter(
+            stage=note.stage, lane=note.lane, deleted_at=None, position=note.position
+        )
         assert same.count() == 1
     kinds = list(MapEvent.objects.filter(kind__startswith="sticky.").values_list("kind", flat=True))
     assert kinds[-3:] == ["sticky.fold", "sticky.fold", "sticky.unfold"]
@@ -100,7 +104,9 @@ def test_folds_that_cannot_be_are_refused_and_change_nothing(
 
 
 @pytest.mark.django_db
-def test_an_open_vote_counts_a_folded_point_once_with_all_its_dots(workshop, facilitator, member, wall) -> None:
+def test_an_open_vote_counts_a_folded_point_once_with_all_its_dots(
+    workshop, facilitator, member, wall
+) -> None:
     head, chinese, later, _other = wall
     ops.run(participant_id=facilitator.pk, name="vote.start", data={"lane": lane(workshop, "pains").pk})
     for note in (head, chinese, later):
@@ -145,7 +151,10 @@ def test_the_facilitator_is_offered_the_notes_that_say_the_same(
     assert f'data-suggestion="{head.pk},{chinese.pk},{later.pk}"' in lane_wide
     # Dismissed: not offered together again.
     ops.run(participant_id=facilitator.pk, name="similar.dismiss", data={"notes": [head.pk, chinese.pk]})
-    assert f'data-suggestion="{head.pk},{chinese.pk}"' not in logged_in(facilitator.user).get(url).content.decode()
+    assert (
+        f'data-suggestion="{head.pk},{chinese.pk}"'
+        not in logged_in(facilitator.user).get(url).content.decode()
+    )
     # Bad input is told, not a 500; members and outsiders learn nothing.
     bad = logged_in(facilitator.user).get(url, {"scope": "board", "lane": "x"})
     assert bad.status_code == 200 and 'role="alert"' in bad.content.decode()
@@ -154,7 +163,9 @@ def test_the_facilitator_is_offered_the_notes_that_say_the_same(
 
 
 @pytest.mark.django_db
-def test_anyone_in_the_room_reads_what_a_folded_note_holds(workshop, member, observer, outsider, wall) -> None:
+def test_anyone_in_the_room_reads_what_a_folded_note_holds(
+    workshop, member, observer, outsider, wall
+) -> None:
     head, chinese, *_ = wall
     ops.run(participant_id=member.pk, name="sticky.fold", data={"sticky": head.pk, "notes": [chinese.pk]})
     url = reverse("folded_notes", args=[workshop.slug])
