@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Prefetch, Q
 
 from maps import emotion, layout
+from maps.folds import with_folds
 from maps.models import (
     BigQuestion,
     EmotionRating,
@@ -296,6 +297,7 @@ def map_summary(*, journey_map: JourneyMap, people: Sequence[Person] = ()) -> di
         .select_related("stage", "lane")
         .order_by("stage__position", "position", "pk")
     )
+    with_folds(notes)  # a query more only on a map with folded notes
     by_id = {note.pk: note for note in notes}
     linked: dict[int, set[int]] = {note.pk: set() for note in notes}
     pairs = Sticky.links.through.objects.filter(from_sticky__journey_map=journey_map).values_list(

@@ -48,8 +48,3 @@ def suggestions(
     by_id = {note.pk: note for note in notes}
     groups = group(places, vectors, scope=scope, apart=kept_apart(journey_map))
     return [Suggestion([by_id[pk] for pk in ids]) for ids in groups]
-
-
-def folded_under(note: Sticky) -> list[Sticky]:
-    """The notes folded into `note`, oldest first, with their authors."""
-    return list(Sticky.objects.filter(folded_into=note).select_related("author", "stage").order_by("pk"))

@@ -54,6 +54,9 @@ PAGES: dict[str, tuple[str, str]] = {
     "room":                ("404 404 200 200 200 200 404",  "404"),
     "room_op":             ("405",                          "405"),
     "present":             ("404 404 404 404 200 200 404",  "404"),
+    # The facilitator's suggestions; what a folded note holds (404 without a folded note's id).
+    "similar_notes":       ("404 404 404 404 200 200 404",  "404"),
+    "folded_notes":        ("404",                          "404"),
     "join_qr":             ("404 404 200 200 200 200 404",  "404"),
     "prepare":             ("404 404 404 404 200 200 404",  "404"),
     "summary":             ("404 404 200 200 200 200 404",  "404"),

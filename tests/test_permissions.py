@@ -297,6 +297,7 @@ def test_the_document_names_every_url_and_nothing_else():
 OPS = "Websocket ops"
 # Fields that name a row, by the kind of row (a link's `to` is a note, a step.go's a step).
 ID_KINDS = {f: f for f in ("step", "participant", "stage", "lane", "sticky", "metric", "insight", "removal")}
+ID_KINDS["notes"] = "sticky"  # a list of notes (sticky.fold, similar.dismiss)
 TO = {"step.go": "step", "sticky.link": "sticky"}
 
 
@@ -357,6 +358,9 @@ SEQUENCE: dict[str, Any] = {
     "sticky.editing": lambda s: {"sticky": _note(s, "Too far"), "editing": True},
     "sticky.delete": lambda s: {"sticky": _note(s, "Too slow")},
     "sticky.restore": lambda s: {"sticky": _note(s, "Too slow")},
+    "sticky.fold": lambda s: {"sticky": _note(s, "Too far"), "notes": [_note(s, "Too slow")]},
+    "sticky.unfold": lambda s: {"sticky": _note(s, "Too far")},
+    "similar.dismiss": lambda s: {"notes": [_note(s, "Too far"), _note(s, "Too slow")]},
     "backstory.edit": lambda s: {"part": "trigger", "text": "A walk"},
     "stage.create": lambda s: {"name": "Walked stage"},
     "stage.rename": lambda s: {"stage": _walked_stage(s), "name": "Walked again"},

@@ -320,8 +320,14 @@ class StickyLinkForm(OpForm):
 
 
 class StickyFoldForm(OpForm):
-    sticky = RowField()  # the note the others fold into
+    sticky = RowField(required=False)  # the note the others fold into; unnamed: the first of `notes`
     notes = RowsField(max_rows=MAX_FOLD)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("sticky") and data.get("notes"):
+            data["sticky"], *data["notes"] = data["notes"]
+        return data
 
 
 class SimilarDismissForm(OpForm):

@@ -2,22 +2,23 @@
 
 Both are read over HTTP (htmx), not the socket: a suggestion is the facilitator's alone until
 accepted, and accepting, folding by hand, unfolding and dismissing are ops like any other
-(workshops/ops.py). The sentence model runs here, in the request's worker thread.
+(workshops/ops.py). The sentence model runs here, in the request's worker thread. Both only read, so a POST reads
+as a GET does, after the same check: an outsider learns nothing from the method either.
 """
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
 
+from maps.folds import folded_under
 from maps.similar import SCOPES
-from maps.suggestions import folded_under, suggestions
+from maps.suggestions import suggestions
 from workshops.op_forms import as_id
 from workshops.selectors import note, participant_for
 
 
-@require_GET
 def similar_notes(request: HttpRequest, slug: str) -> HttpResponse:
     """The facilitator's suggestions: groups of notes that say the same thing."""
     participant = participant_for(user=request.user, slug=slug)
@@ -33,11 +34,19 @@ def similar_notes(request: HttpRequest, slug: str) -> HttpResponse:
     if lane and not journey_map.lanes.filter(pk=lane_id).exists():
         lane_id, error = None, True
     found = suggestions(journey_map, scope=scope, lane_id=lane_id)
-    context = {"suggestions": found, "scope": scope, "lane_id": lane_id, "bad_request": error}
-    return render(request, "maps/similar.html#suggestions", context)
+    context = {
+        "suggestions": found,
+        "scope": scope,
+        "lane_id": lane_id,
+        "bad_request": error,
+        "workshop": participant.workshop,
+        "op_url": reverse("room_op", args=[slug]),
+    }
+    # Into the room's dialog (static/js/folding.js); without JavaScript, a page of its own.
+    template = "maps/similar.html#suggestions" if request.htmx else "workshops/similar.html"
+    return render(request, template, context)
 
 
-@require_GET
 def folded_notes(request: HttpRequest, slug: str) -> HttpResponse:
     """The notes folded into one, each with its author: for anyone in the room."""
     participant = participant_for(user=request.user, slug=slug)

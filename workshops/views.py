@@ -143,6 +143,8 @@ def room_op(request: HttpRequest, slug: str) -> HttpResponse:
     """The same ops as the websocket, for a form posted without JavaScript."""
     participant = participant_for(user=request.user, slug=slug)
     data = request.POST.dict()
+    # A field given more than once (the notes of a fold, ticked boxes) is a list, as on the socket.
+    data.update({key: values for key, values in request.POST.lists() if len(values) > 1})
     name = data.pop("op", "")
     data.pop("csrfmiddlewaretoken", None)
     # A client may name its op as on the socket (`id`): a form posted twice is saved once.

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from maps.exports.document import author_name
+from maps.folds import folds_display, with_folds
 from maps.models import JourneyMap, Lane, Stage, Sticky, VoteDot
 from maps.selectors import emotion_line, lane_label
 
@@ -59,6 +60,7 @@ def readable(journey_map: JourneyMap) -> ReadableMap:
         .prefetch_related("links"),
         key=lambda n: (stage_index[n.stage_id], lane_index[n.lane_id], n.position, n.pk),
     )
+    with_folds(notes)
     dots = Counter(
         VoteDot.objects.filter(vote__journey_map=journey_map)
         .exclude(vote__closed_at=None)
@@ -113,7 +115,18 @@ def export_csv(journey_map: JourneyMap) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)
-    writer.writerow([_("Stage"), _("Lane"), _("Note"), _("Marks"), _("Evidence"), _("Votes"), _("Author")])
+    writer.writerow(
+        [
+            _("Stage"),
+            _("Lane"),
+            _("Note"),
+            _("Marks"),
+            _("Evidence"),
+            _("Votes"),
+            _("Author"),
+            _("Folded into it"),
+        ]
+    )
     lane_by_id = {lane.pk: lane for lane in board.lanes}
     for note in board.notes:
         row = [
@@ -124,6 +137,7 @@ def export_csv(journey_map: JourneyMap) -> str:
             str(note.get_evidence_display()),
             str(board.dots[note.pk]),
             author_name(note.author) or "",
+            folds_display(note),
         ]
         writer.writerow([spreadsheet_safe(bidi_isolated(cell)) for cell in row])
     return out.getvalue()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import template
 
 from maps.exports.markdown import md, md_cell
+from maps.folds import folds_display
 
 register = template.Library()
 register.filter("md", md)
 register.filter("md_cell", md_cell)
+register.filter("folds", folds_display)

@@ -42,31 +42,33 @@ function settle(suggestion, message) {
 }
 
 document.addEventListener("submit", (event) => {
-  if (!event.target.matches("[data-similar-form]")) return;
+  if (event.target.matches("[data-similar-form]")) {
+    event.preventDefault();
+    findSimilar();
+    return;
+  }
+  // A suggestion's form: its buttons name the op (and post it without JavaScript).
+  const suggestion = event.target.closest("[data-suggestion]");
+  if (!suggestion || !event.target.matches("[data-fold-form]")) return;
   event.preventDefault();
-  findSimilar();
+  if (event.submitter?.value === "similar.dismiss") {
+    live.send("similar.dismiss", { notes: suggestion.dataset.suggestion.split(",") });
+    settle(suggestion, gettext("Left as they are; they will not be suggested together again."));
+    return;
+  }
+  const [into, ...notes] = ticked(suggestion);
+  if (!notes.length) {
+    toast(gettext("Tick at least two notes to fold them."));
+    return;
+  }
+  live.send("sticky.fold", { sticky: into, notes });
+  settle(suggestion, gettext("Folded into one note."));
 });
 
 document.addEventListener("click", (event) => {
   const target = event.target;
   if (target.closest("[data-open-similar]")) {
     findSimilar();
-    return;
-  }
-  const suggestion = target.closest("[data-suggestion]");
-  if (suggestion && target.closest("[data-fold-suggestion]")) {
-    const [into, ...notes] = ticked(suggestion);
-    if (!notes.length) {
-      toast(gettext("Tick at least two notes to fold them."));
-      return;
-    }
-    live.send("sticky.fold", { sticky: into, notes });
-    settle(suggestion, gettext("Folded into one note."));
-    return;
-  }
-  if (suggestion && target.closest("[data-dismiss-suggestion]")) {
-    live.send("similar.dismiss", { notes: suggestion.dataset.suggestion.split(",") });
-    settle(suggestion, gettext("Left as they are; they will not be suggested together again."));
     return;
   }
   const chip = target.closest("[data-folded]");

@@ -484,7 +484,7 @@ def test_the_csv_opens_safely_in_a_spreadsheet(full_map):
     text = exports.export_csv(full_map)
     assert text.startswith("\ufeff") and leaks(text) == []
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0] == ["Stage", "Lane", "Note", "Marks", "Evidence", "Votes", "Author"]
+    assert rows[0] == ["Stage", "Lane", "Note", "Marks", "Evidence", "Votes", "Author", "Folded into it"]
     body = rows[1:]
     assert len(body) == Sticky.objects.filter(journey_map=full_map, deleted_at=None, hidden=False).count()
     for row in body:

@@ -203,3 +203,27 @@ async def test_everyone_sees_a_fold_at_once(workshop, facilitator, member, membe
     assert error["code"] == "noop"
     for ws in (fac, mem):
         await ws.disconnect()
+
+
+@pytest.mark.django_db
+def test_the_summary_and_the_exports_show_who_wrote_a_folded_point(
+    workshop, facilitator, member, wall
+) -> None:
+    head, chinese, later, _other = wall
+    ops.run(
+        participant_id=member.pk,
+        name="sticky.fold",
+        data={"sticky": head.pk, "notes": [chinese.pk, later.pk]},
+    )
+    client = logged_in(facilitator.user)
+    summary = client.get(reverse("summary", args=[workshop.slug])).content.decode()
+    assert "3 people wrote this" in summary and "“配送太慢了”" in summary
+    markdown = client.get(reverse("map_export", args=[workshop.slug, "md"])).content.decode()
+    assert (
+        "Shipping is way too slow _(3 people wrote this: “配送太慢了”, “Delivery took far too long”)_"
+        in markdown
+    )
+    table = client.get(reverse("map_export", args=[workshop.slug, "csv"])).content.decode("utf-8-sig")
+    assert '"3 people wrote this: “配送太慢了”, “Delivery took far too long”"' in table
+    # Each folded note is shown once, under its note, never as a note of its own.
+    assert markdown.count("配送太慢了") == 1 and table.count("配送太慢了") == 1

@@ -1,0 +1,103 @@
+"""Grooming the wall in real browsers: three members write privately in two languages, the
+facilitator reveals, accepts the server's suggestions, folds a pair by hand and runs a vote;
+every board and the summary agree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from maps.models import Sticky
+from tests.e2e.pages import facilitator_opens_room, member_joins, picture_of
+from tests.e2e.test_board import cell, note, write
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_similar_notes_are_suggested_folded_and_voted_once(
+    new_page: Callable[..., Page], screenshots_dir: Path
+) -> None:
+    room = facilitator_opens_room(new_page((1440, 1000)))
+    fac = room.facilitator
+    mia, ravi, chen = (member_joins(new_page(), room, name) for name in ("Mia", "Ravi", "Chen"))
+    fac.locator("#private-writing").click()
+    for page in (mia, ravi, chen):
+        expect(page.locator("#boardbar .private-chip")).to_be_visible()
+    write(mia, "pains", 0, "Shipping is way too slow")
+    write(ravi, "pains", 0, "配送太慢了")
+    write(chen, "pains", 0, "I can't find the return policy")
+    write(mia, "pains", 0, "找不到退货政策")
+    write(ravi, "pains", 0, "The map app crashed twice")
+    write(mia, "pains", 1, "Toilets are far from the pitch")
+    write(chen, "pains", 1, "厕所离营位太远")
+    expect(cell(fac, "pains", 0).locator(".hidden-count")).to_contain_text("5")
+
+    fac.locator("#reveal").click()
+    expect(cell(chen, "pains", 0).locator(".sticky[data-sticky]")).to_have_count(5)
+    # Right after the reveal the facilitator is offered the search.
+    fac.locator(".toast", has_text="Notes revealed").get_by_role("button", name="Find similar notes").click()
+    dialog = fac.locator("#similar-dialog")
+    expect(dialog.locator(".suggestion")).to_have_count(3)  # in each cell: two in stage 1, one in stage 2
+    first = dialog.locator(".suggestion", has_text="Shipping is way too slow")
+    expect(first).to_contain_text("配送太慢了")
+    expect(first).not_to_contain_text("return policy")
+    fac.wait_for_timeout(200)
+    picture_of(fac, "#similar-dialog", screenshots_dir / "similar-suggestions.png")
+    first.get_by_role("button", name="Fold into the first ticked note").click()
+    dialog.locator(".suggestion", has_text="return policy").get_by_role(
+        "button", name="Fold into the first ticked note"
+    ).click()
+    # The third (the toilets) is left for a fold by hand: not the same, says the facilitator.
+    dialog.locator(".suggestion", has_text="Toilets").get_by_role("button", name="Not the same").click()
+    expect(dialog.locator(".suggestion")).to_have_count(0)
+    dialog.locator(".dialog-head button").click()
+
+    for page in (fac, mia, ravi, chen):
+        expect(cell(page, "pains", 0).locator(".sticky[data-sticky]")).to_have_count(3)
+        expect(note(page, "Shipping is way too slow").locator(".folded-chip")).to_contain_text(
+            "2 people wrote this"
+        )
+        expect(note(page, "配送太慢了")).to_have_count(0)
+
+    # By hand: Chen folds his note into Mia's from the note's options.
+    chen.locator("#board .sticky", has_text="厕所离营位太远").locator("[data-sticky-menu]").click()
+    chen.locator("#sticky-dialog select[data-fold-target]").select_option(
+        label="Toilets are far from the pitch"
+    )
+    chen.locator("#sticky-dialog [data-fold]").click()
+    for page in (fac, mia):
+        expect(note(page, "Toilets are far").locator(".folded-chip")).to_contain_text("2 people wrote this")
+        expect(note(page, "厕所离营位太远")).to_have_count(0)
+
+    # The originals are one click away, for anyone.
+    ravi.locator("#board .sticky", has_text="Shipping is way too slow").locator(".folded-chip").click()
+    expect(ravi.locator("#folded-dialog .folded-list")).to_contain_text("配送太慢了")
+    ravi.wait_for_timeout(200)
+    picture_of(ravi, "#folded-dialog", screenshots_dir / "folded-note-originals.png")
+    ravi.locator("#folded-dialog .dialog-head button").click()
+    picture_of(fac, "#board tr[data-lane=pains]", screenshots_dir / "folded-notes-on-the-board.png")
+
+    # A vote counts each point once.
+    fac.locator("#vote-start summary").click()
+    fac.locator("#vote-start input[name=budget]").fill("1")
+    fac.locator("#vote-start button[type=submit]").click()
+    for page in (mia, ravi, chen):
+        expect(page.locator("#vote .candidate")).to_have_count(4)
+    for page in (mia, ravi):
+        page.locator("#vote .candidate", has_text="Shipping is way too slow").locator(
+            "[data-dot=add]"
+        ).click()
+        expect(page.locator("#vote [data-dots-left]")).to_have_text("0")
+    fac.locator("#close-vote").click()
+    expect(fac.locator("#vote .ranking li").first).to_contain_text("Shipping is way too slow")
+    expect(fac.locator("#vote .ranking li").first).to_contain_text("2 dots")
+
+    assert Sticky.objects.filter(folded_into__isnull=False).count() == 3
+    fac.goto(f"{room.url}summary/")
+    grid = fac.locator("body")
+    expect(grid).to_contain_text("“配送太慢了”")
+    expect(grid).to_contain_text("“厕所离营位太远”")
+    expect(grid).to_contain_text("2 people wrote this")
