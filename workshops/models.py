@@ -60,6 +60,10 @@ class Workshop(models.Model):
     private_writing = models.BooleanField(default=False)
     # While on, emotion ratings stay hidden until the facilitator reveals them.
     private_ratings = models.BooleanField(default=False)
+    # "Bring everyone here": what the facilitator put in the spotlight ("stage-ID", "cell-S-L",
+    # "sticky-ID", the ids the page gives them; "" for nothing) and how the room names it.
+    spotlight = models.CharField(max_length=60, blank=True)
+    spotlight_label = models.CharField(max_length=200, blank=True)
     timer_deadline = models.DateTimeField(null=True, blank=True)
     timer_remaining = models.DurationField(default=timedelta)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -101,6 +101,7 @@ OPS: dict[str, Op] = {
         op_forms.LaneVisibleForm, partial(facilitator_change, change=maps_services.lane_set_visible)
     ),
     "board.lock": Op(op_forms.SwitchForm, services.board_lock_set),
+    "spotlight.set": Op(op_forms.SpotlightForm, services.spotlight_set),
     "writing.private": Op(op_forms.SwitchForm, services.private_writing_set),
     # dot voting: dots go on even while the board is locked against edits
     "vote.start": Op(op_forms.VoteStartForm, partial(facilitator_change, change=maps_services.vote_start)),

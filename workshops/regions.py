@@ -81,6 +81,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "joining.rotate": (JOINING_INFO,),
     "joining.guard": (JOINING_INFO,),
     "board.lock": (BOARD_BAR,),
+    "spotlight.set": (BOARD_BAR,),  # the bar says what is in the spotlight; the page goes there
     "writing.private": (BOARD_BAR,),
     "emotion.private": (BOARD_BAR,),
     # the map (maps.services)

@@ -2,8 +2,9 @@
 
 Both are read over HTTP (htmx), not the socket: a suggestion is the facilitator's alone until
 accepted, and accepting, folding by hand, unfolding and dismissing are ops like any other
-(workshops/ops.py). The sentence model runs here, in the request's worker thread. Both only read, so a POST reads
-as a GET does, after the same check: an outsider learns nothing from the method either.
+(workshops/ops.py). The sentence model runs here, in the request's worker thread. Both only
+read, so a POST reads as a GET does, after the same check: an outsider learns nothing from the
+method either.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ import "./emotion.js";
 import "./votes.js";
 import "./fit.js";
 import "./folding.js";
+import "./spotlight.js";
 
 document.addEventListener("click", (event) => {
   const opener = event.target.closest("[data-open-dialog]");

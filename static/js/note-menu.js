@@ -97,6 +97,9 @@ document.addEventListener("click", (event) => {
       const into = $("select[data-fold-target]", dialog).value;
       if (into) live.send("sticky.fold", { sticky: into, notes: [menuSticky] });
       dialog.close();
+    } else if (target.matches("[data-spotlight-note]")) {
+      live.send("spotlight.set", { target: `sticky-${menuSticky}` });
+      dialog.close();
     } else if (target.matches("[data-edit-note]") && sticky) {
       dialog.close();
       openEditor(sticky);
@@ -113,6 +116,9 @@ document.addEventListener("click", (event) => {
     if (target.matches("[data-stage-move]")) {
       const position = stageIds().indexOf(menuStage) + Number(target.dataset.stageMove);
       if (position >= 0) live.send("stage.move", { stage: menuStage, position });
+    } else if (target.matches("[data-spotlight-stage]")) {
+      stageDialog.close();
+      live.send("spotlight.set", { target: `stage-${menuStage}` });
     } else if (target.matches("[data-stage-delete]")) {
       stageDialog.close();
       live.send("stage.delete", { stage: menuStage });

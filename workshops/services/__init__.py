@@ -25,6 +25,7 @@ from workshops.services.board import (
     map_change,
     private_ratings_set,
     private_writing_set,
+    spotlight_set,
     sticky_create,
     sticky_editing,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "Refused",
     "agenda_step_update",
     "board_lock_set",
+    "spotlight_set",
     "emotion_rate",
     "guest_user_create",
     "is_removed",

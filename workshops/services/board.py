@@ -96,6 +96,18 @@ def sticky_editing(
     return Applied(seq=0)
 
 
+def spotlight_set(
+    *, workshop: Workshop, by: Participant, target: str, label: str, op_id: str | None = None
+) -> Applied:
+    """Bring everyone to one stage, cell or note (`target`, checked by its form), or end it
+    (""). Every page scrolls there once and marks it; each person can look away and come back."""
+    require_facilitator(by)
+    workshop = lock(workshop)
+    workshop.spotlight, workshop.spotlight_label = target, label if target else ""
+    workshop.save(update_fields=["spotlight", "spotlight_label"])
+    return record(workshop, by, "spotlight.set", op_id, {"target": target})
+
+
 def board_lock_set(*, workshop: Workshop, by: Participant, on: bool, op_id: str | None = None) -> Applied:
     return switch(workshop, by, "board_locked", on, "board.lock", op_id)
 

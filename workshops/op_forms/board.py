@@ -1,15 +1,11 @@
-"""The ops' payloads: one form per op (named in workshops.ops), which the websocket consumer and
-the HTTP fallback both validate with, and the fields they share (a row of this workshop, a
-note's text, an id that fits a bigint)."""
+"""The map's op payloads: notes, folds, stages, lanes, the backstory, the emotion line, votes,
+figures and the big-picture answers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from maps.models import (
@@ -18,194 +14,17 @@ from maps.models import (
     Channel,
     Colour,
     Evidence,
-    Insight,
     Lane,
     MetricKind,
     OpportunityStatus,
     Severity,
     Stage,
-    StageMetric,
     Sticky,
 )
+from maps.selectors import lane_label
 from maps.services.folding import MAX_FOLD
 from workshops import selectors
-from workshops.models import Participant, Role, Workshop
-from workshops.services import MAX_TIME_BOX_MINUTES
-
-
-class OpForm(forms.Form):
-    """An op's payload. Fields that name a row accept only rows of the sender's workshop.
-
-    Someone else's note still hidden by private writing does not exist for the sender.
-    """
-
-    deleted_notes = False  # whether `sticky` may name a deleted note (to undo a delete)
-
-    def __init__(self, data: dict[str, Any], *, workshop: Workshop, by: Participant | None = None) -> None:
-        super().__init__(data)
-        self.workshop = workshop
-        self.by = by
-        for name, form_field in self.fields.items():
-            if isinstance(form_field, RowField):
-                form_field.find = partial(self.find, name)
-            elif isinstance(form_field, forms.IntegerField):  # DecimalField is one too
-                form_field.to_python = partial(ascii_number, form_field)
-
-    def find(self, name: str, pk: int) -> Any:
-        """Row `pk` of `rows(name)`, or None. A note, the board's most frequent lookup, is read
-        by a statement built once per process (`selectors.note`), not compiled by the ORM."""
-        if name in ("step", "participant", "removal", "stage", "lane", "metric", "insight"):
-            return self.rows(name).filter(pk=pk).first()
-        return selectors.note(
-            journey_map_id=self.workshop.journey_map_id,
-            pk=pk,
-            viewer_id=self.by.user_id if self.by else None,
-            deleted=self.deleted_notes,
-        )
-
-    def rows(self, name: str) -> Any:
-        workshop = self.workshop
-        if name == "step":
-            return workshop.steps.all()
-        if name == "participant":
-            return workshop.participants.all()
-        if name == "removal":
-            return workshop.removals.all()
-        if name == "stage":
-            return Stage.objects.filter(journey_map_id=workshop.journey_map_id)
-        if name == "lane":
-            return Lane.objects.filter(journey_map_id=workshop.journey_map_id)
-        if name == "metric":
-            return StageMetric.objects.filter(stage__journey_map_id=workshop.journey_map_id)
-        if name == "insight":
-            return Insight.objects.filter(journey_map_id=workshop.journey_map_id)
-        notes = Sticky.objects.filter(journey_map_id=workshop.journey_map_id)
-        if not self.deleted_notes:
-            notes = notes.filter(deleted_at=None)
-        return notes.filter(Q(hidden=False) | Q(author_id=self.by.user_id if self.by else None))
-
-
-class EmptyOpForm(OpForm):
-    pass
-
-
-class TimerAddForm(OpForm):
-    minutes = forms.IntegerField(min_value=1, max_value=30)
-
-
-class StepGoForm(OpForm):
-    to = forms.CharField(max_length=20)
-    force = forms.BooleanField(required=False)
-
-    def clean_to(self) -> Any:
-        to = self.cleaned_data["to"]
-        if to in {"next", "previous"}:
-            return to
-        pk = as_id(to)
-        step = self.workshop.steps.filter(pk=pk).first() if pk is not None else None
-        if step is None:
-            raise forms.ValidationError(_("Choose a step of this workshop's agenda."))
-        return step
-
-
-# The largest id a row can have (a bigint): a larger one names nothing, and is not looked up.
-MAX_ID = 2**63 - 1
-
-
-def as_id(value: Any) -> int | None:
-    """A row id written in ASCII digits, within a bigint; None for anything else.
-
-    `str.isdigit()` admits "²" and `isdecimal()` other scripts' digits: neither is an id.
-    """
-    if isinstance(value, int) and not isinstance(value, bool):
-        pk = value
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdecimal():
-        pk = int(value)
-    else:
-        return None
-    return pk if 0 < pk <= MAX_ID else None
-
-
-def ascii_number(form_field: forms.IntegerField, value: Any) -> Any:
-    """`form_field`'s value, written in ASCII if it is text: Python's int() and Decimal() also
-    read "٣" and "３" as 3, which no client of ours sends; they are refused as not numbers."""
-    if isinstance(value, str) and not value.isascii():
-        raise forms.ValidationError(form_field.error_messages["invalid"], code="invalid")
-    return type(form_field).to_python(form_field, value)
-
-
-class RowField(forms.ModelChoiceField):
-    """A row of the workshop's own, looked up by id when cleaned (`OpForm.find`). Building
-    every such field's queryset with each form cost an op about half a millisecond."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(queryset=None, **kwargs)
-        self.find: Callable[[int], Any] | None = None
-
-    def to_python(self, value: Any) -> Any:
-        if value in self.empty_values:
-            return None
-        pk = as_id(value)
-        row = self.find(pk) if pk is not None and self.find is not None else None
-        if row is None:
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
-            )
-        return row
-
-
-class RowsField(RowField):
-    """Several rows (`RowField` each): a list of ids, or one string of them with commas (a
-    form posted without JavaScript). At most `max_rows`, each once."""
-
-    def __init__(self, *, max_rows: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.max_rows = max_rows
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [part for part in value.split(",") if part.strip()]
-        if value in self.empty_values:
-            return []
-        if not isinstance(value, list) or len(value) > self.max_rows:
-            raise forms.ValidationError(
-                _("Name at most %(count)d notes.") % {"count": self.max_rows}, code="invalid"
-            )
-        rows = {row.pk: row for row in (super(RowsField, self).to_python(item) for item in value)}
-        return list(rows.values())
-
-
-class AgendaStepForm(OpForm):
-    step = RowField()
-    minutes = forms.IntegerField(min_value=1, max_value=MAX_TIME_BOX_MINUTES)
-    skipped = forms.BooleanField(required=False)
-    note = forms.CharField(max_length=500, required=False)
-
-
-class StepDoneForm(OpForm):
-    step = RowField()
-    done = forms.BooleanField(required=False)
-
-
-class ParticipantOpForm(OpForm):
-    participant = RowField()
-
-
-class ParticipantRoleForm(ParticipantOpForm):
-    role = forms.ChoiceField(choices=Role.choices)
-
-
-class ReadmitForm(OpForm):
-    """Someone removed from this workshop (by their removal's id), to let back in."""
-
-    removal = RowField(error_messages={"invalid_choice": _("That person is not removed from this workshop.")})
-
-
-class JoiningForm(OpForm):
-    open = forms.BooleanField(required=False)
-
-
-# -- the board -------------------------------------------------------------------------------
+from workshops.op_forms.base import MAX_ID, OpForm, RowField, RowsField, as_id
 
 
 class StickyText(forms.CharField):
@@ -381,10 +200,6 @@ class BackstoryForm(OpForm):
     text = forms.CharField(max_length=3000, required=False, strip=True)
 
 
-class SwitchForm(OpForm):
-    on = forms.BooleanField(required=False)
-
-
 class EmotionRateForm(OpForm):
     stage = RowField()
     value = forms.IntegerField(min_value=-3, max_value=3)
@@ -436,3 +251,41 @@ class InsightAddForm(OpForm):
 
 class InsightRemoveForm(OpForm):
     insight = RowField()
+
+
+class SpotlightForm(OpForm):
+    """What to bring everyone to: "stage-ID", "cell-STAGE-LANE" or "sticky-ID" (the ids the page
+    gives them), of this workshop's map and visible to the whole room; "" ends the spotlight.
+    Cleans to the target and the room's name for it."""
+
+    target = forms.CharField(max_length=60, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        target = data.get("target") or ""
+        data["label"] = ""
+        if not target:
+            return data
+        kind, _dash, rest = target.partition("-")
+        ids = [as_id(part) for part in rest.split("-")]
+        map_id = self.workshop.journey_map_id
+        label = None
+        if None in ids:
+            pass
+        elif kind == "stage" and len(ids) == 1:
+            label = (
+                Stage.objects.filter(journey_map_id=map_id, pk=ids[0]).values_list("name", flat=True).first()
+            )
+        elif kind == "cell" and len(ids) == 2:
+            stage = Stage.objects.filter(journey_map_id=map_id, pk=ids[0]).first()
+            lane = Lane.objects.filter(journey_map_id=map_id, pk=ids[1], visible=True).first()
+            label = f"{lane_label(lane)} · {stage.name}" if stage and lane else None
+        elif kind == "sticky" and len(ids) == 1:
+            note = Sticky.objects.filter(
+                journey_map_id=map_id, pk=ids[0], deleted_at=None, hidden=False
+            ).first()
+            label = note.text[:80] if note else None
+        if label is None:
+            raise forms.ValidationError(_("Choose a stage, a cell or a note of this board."), code="invalid")
+        data["label"] = str(label)
+        return data
