@@ -386,6 +386,7 @@ SEQUENCE: dict[str, Any] = {
     "stage.annotate": lambda s: {"stage": _stage(s), "text": "Walked"},
     "sticky.create (board locked)": lambda s: {"stage": _stage(s), "lane": _pains(s), "text": "Locked out"},
     "vote.cast (board locked)": lambda s: {"sticky": _note(s, "Too slow"), "add": True},
+    "spotlight.set": lambda s: {"target": f"stage-{_stage(s)}"},
     "board.lock": lambda s: {"on": True},
     "writing.private": lambda s: {"on": True},
 }

@@ -104,3 +104,46 @@ def test_similar_notes_are_suggested_folded_and_voted_once(
     expect(grid).to_contain_text("“配送太慢了”")
     expect(grid).to_contain_text("“厕所离营位太远”")
     expect(grid).to_contain_text("2 people wrote this")
+
+
+def test_the_facilitator_brings_everyone_to_a_note_and_a_member_comes_back(
+    new_page: Callable[..., Page], screenshots_dir: Path
+) -> None:
+    room = facilitator_opens_room(new_page((1440, 1000)))
+    fac = room.facilitator
+    mia = member_joins(new_page((900, 600)), room, "Mia")
+    ravi = member_joins(new_page((900, 600)), room, "Ravi")
+    write(fac, "opportunities", 4, "A map of the best spots at check-in")
+    expect(note(mia, "best spots")).to_have_count(1)
+    # Ravi is typing a note of his own: the spotlight must not move him off it.
+    cell(ravi, "actions", 0).locator("[data-add-note]").click()
+    ravi.keyboard.type("Half a sentence")
+
+    fac.locator("#board .sticky", has_text="best spots").locator("[data-sticky-menu]").click()
+    fac.locator("#sticky-dialog [data-spotlight-note]").click()
+    spotlit = mia.locator("#board .sticky.spotlit")
+    expect(spotlit).to_contain_text("best spots")
+    expect(spotlit).to_be_in_viewport()
+    expect(mia.locator("#boardbar .spotlight-chip")).to_contain_text(
+        "Everyone is brought to: A map of the best spots"
+    )
+    # Ravi's text and caret are where he left them; the bar offers to go when he is ready.
+    expect(ravi.locator(".draft textarea")).to_be_focused()
+    expect(ravi.locator(".draft textarea")).to_have_value("Half a sentence")
+    expect(ravi.locator("#board .sticky.spotlit")).not_to_be_in_viewport()
+    ravi.keyboard.press("Escape")
+    ravi.locator("[data-go-spotlight]").click()
+    expect(ravi.locator("#board .sticky.spotlit")).to_be_in_viewport()
+
+    # Mia looks elsewhere, and comes back with one click.
+    mia.locator("#board .board-scroll").evaluate("(el) => el.scrollTo(0, 0)")
+    mia.evaluate("() => window.scrollTo(0, 0)")
+    expect(spotlit).not_to_be_in_viewport()
+    mia.locator("[data-go-spotlight]").click()
+    expect(spotlit).to_be_in_viewport()
+    mia.wait_for_timeout(600)
+    mia.screenshot(path=str(screenshots_dir / "spotlight-member-laptop.png"))
+
+    fac.locator("#boardbar .spotlight-chip button[type=submit]").click()
+    expect(mia.locator("#boardbar .spotlight-chip")).to_have_count(0)
+    expect(mia.locator(".spotlit")).to_have_count(0)

@@ -96,6 +96,7 @@ def sticky_editing(
     return Applied(seq=0)
 
 
+@transaction.atomic
 def spotlight_set(
     *, workshop: Workshop, by: Participant, target: str, label: str, op_id: str | None = None
 ) -> Applied:
