@@ -199,20 +199,39 @@ document.addEventListener("dragend", () => {
   dragged?.classList.remove("dragging");
   dragged = null;
   $$(".cell.drop-target").forEach((cell) => cell.classList.remove("drop-target"));
+  $$(".sticky.fold-target").forEach((note) => note.classList.remove("fold-target"));
 });
+
+// Dropped on the middle of another note of its lane, a note folds into it (the two say the
+// same thing; maps/services/folding.py); dropped anywhere else in a cell, it moves there.
+function foldTarget(event) {
+  const onto = event.target.closest?.(".sticky[data-sticky]");
+  if (!onto || onto === dragged || onto.closest("tr") !== dragged.closest("tr")) return null;
+  const box = onto.getBoundingClientRect();
+  return event.clientY > box.top + box.height / 4 && event.clientY < box.bottom - box.height / 4 ? onto : null;
+}
 
 document.addEventListener("dragover", (event) => {
   const cell = event.target.closest?.(".cell");
   if (!cell || !dragged) return;
   event.preventDefault();
-  $$(".cell.drop-target").forEach((other) => other !== cell && other.classList.remove("drop-target"));
-  cell.classList.add("drop-target");
+  const onto = foldTarget(event);
+  $$(".sticky.fold-target").forEach((note) => note !== onto && note.classList.remove("fold-target"));
+  onto?.classList.add("fold-target");
+  $$(".cell.drop-target").forEach((other) => (other !== cell || onto) && other.classList.remove("drop-target"));
+  if (!onto) cell.classList.add("drop-target");
 });
 
 document.addEventListener("drop", (event) => {
   const cell = event.target.closest?.(".cell");
   if (!cell || !dragged) return;
   event.preventDefault();
+  const onto = foldTarget(event);
+  if (onto) {
+    onto.classList.remove("fold-target");
+    live.send("sticky.fold", { sticky: onto.dataset.sticky, notes: [dragged.dataset.sticky] });
+    return;
+  }
   const others = $$(".sticky[data-sticky]", cell).filter((s) => s !== dragged);
   let position = others.findIndex((s) => {
     const box = s.getBoundingClientRect();

@@ -4,6 +4,7 @@ every board and the summary agree."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,6 +76,30 @@ def test_similar_notes_are_suggested_folded_and_voted_once(
         expect(note(page, "Toilets are far").locator(".folded-chip")).to_contain_text("2 people wrote this")
         expect(note(page, "厕所离营位太远")).to_have_count(0)
 
+    # By hand, with the mouse: Ravi drops his note on the middle of Mia's.
+    write(mia, "pains", 2, "The showers are cold")
+    write(ravi, "pains", 2, "淋浴只有冷水")
+    expect(note(ravi, "The showers are cold")).to_have_count(1)
+    data = ravi.evaluate_handle("() => new DataTransfer()")
+    source, onto = note(ravi, "淋浴只有冷水"), note(ravi, "The showers are cold")
+    box = onto.bounding_box()
+    assert box is not None
+    middle = {
+        "dataTransfer": data,
+        "clientX": box["x"] + box["width"] / 2,
+        "clientY": box["y"] + box["height"] / 2,
+    }
+    source.dispatch_event("dragstart", {"dataTransfer": data})
+    onto.dispatch_event("dragover", middle)
+    expect(onto).to_have_class(re.compile(r"\bfold-target\b"))
+    onto.dispatch_event("drop", middle)
+    source.dispatch_event("dragend", {"dataTransfer": data})
+    for page in (fac, mia):
+        expect(note(page, "The showers are cold").locator(".folded-chip")).to_contain_text(
+            "2 people wrote this"
+        )
+        expect(note(page, "淋浴只有冷水")).to_have_count(0)
+
     # The originals are one click away, for anyone.
     ravi.locator("#board .sticky", has_text="Shipping is way too slow").locator(".folded-chip").click()
     expect(ravi.locator("#folded-dialog .folded-list")).to_contain_text("配送太慢了")
@@ -88,7 +113,7 @@ def test_similar_notes_are_suggested_folded_and_voted_once(
     fac.locator("#vote-start input[name=budget]").fill("1")
     fac.locator("#vote-start button[type=submit]").click()
     for page in (mia, ravi, chen):
-        expect(page.locator("#vote .candidate")).to_have_count(5)
+        expect(page.locator("#vote .candidate")).to_have_count(6)
     for page in (mia, ravi):
         page.locator("#vote .candidate", has_text="Shipping is way too slow").locator(
             "[data-dot=add]"
@@ -98,7 +123,7 @@ def test_similar_notes_are_suggested_folded_and_voted_once(
     expect(fac.locator("#vote .ranking li").first).to_contain_text("Shipping is way too slow")
     expect(fac.locator("#vote .ranking li").first).to_contain_text("2 dots")
 
-    assert Sticky.objects.filter(folded_into__isnull=False).count() == 3
+    assert Sticky.objects.filter(folded_into__isnull=False).count() == 4
     fac.goto(f"{room.url}summary/")
     grid = fac.locator("body")
     expect(grid).to_contain_text("“配送太慢了”")
