@@ -371,6 +371,25 @@ class Insight(models.Model):
         return self.text[:40]
 
 
+class EmotionReason(models.Model):
+    """Why one person rated a stage as they did, written in a "why do we see this differently?"
+    round (the team disagreed about the stage); shown on the summary beside the line."""
+
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="emotion_reasons")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="emotion_reasons")
+    text = models.TextField(max_length=STICKY_MAX_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
 def new_share_token() -> str:
     return secrets.token_urlsafe(32)
 

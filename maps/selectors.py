@@ -22,6 +22,7 @@ from maps.models import (
     Vote,
     VoteDot,
 )
+from maps.reasons import reasons_by_stage
 
 Cell = tuple[int, int]
 
@@ -167,6 +168,7 @@ def emotion_line(*, journey_map: JourneyMap, stages: list[Stage], viewer_id: int
     return {
         "emotion_cells": cells,
         "emotion_readings": readings,
+        "disagreed_stages": [cells[r.start].stage for r in readings if r.kind == "disagreement"],
         "ratings_waiting": sum(waiting.values()),
         "scale": list(range(emotion.LOW, emotion.HIGH + 1)),
     }
@@ -285,9 +287,11 @@ def map_summary(*, journey_map: JourneyMap, people: Sequence[Person] = ()) -> di
     """Everything a stakeholder reads about a map, as anyone may see it (docs/sharing.md).
 
     Notes and ratings still private (written or given before a reveal) are left out; dots count
-    only from closed votes. Eleven queries whatever the size of the map: the map and persona,
+    only from closed votes. Twelve queries whatever the size of the map: the map and persona,
     stages and their figures, lanes, notes with their authors, links, emotion ratings, dots,
-    big-picture answers, and two on the event log (who did something when, and on which days).
+    big-picture answers, the reasons given in "why do we see this differently?" rounds, and two
+    on the event log (who did something when, and on which days); one more for the notes folded
+    into others, on a map that has some.
     """
     journey_map = JourneyMap.objects.select_related("persona").get(pk=journey_map.pk)
     stages = list(journey_map.stages.prefetch_related("metrics"))
@@ -334,9 +338,13 @@ def map_summary(*, journey_map: JourneyMap, people: Sequence[Person] = ()) -> di
         addressed = [by_id[i] for i in sorted(linked[note.pk]) if by_id[i].lane.key == layout.PAINS.key]
         opportunities.append(RankedNote(note, dots.get(note.pk, 0), addressed))
     opportunities.sort(key=lambda r: -r.votes)
+    reasons = reasons_by_stage(journey_map)  # "why do we see this differently?" rounds
+    for stage in stages:
+        stage.reasons = reasons.get(stage.pk, [])
 
     return {
         "journey_map": journey_map,
+        "has_reasons": bool(reasons),
         "persona": journey_map.persona,
         "stages": stages,
         "has_metrics": any(stage.metrics.all() for stage in stages),

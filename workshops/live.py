@@ -26,9 +26,10 @@ from django.utils import timezone, translation
 
 from maps import events
 from maps.models import JourneyMap, MapEvent, Sticky
+from maps.reasons import why_panel
 from maps.selectors import board, emotion_line, insights, vote_panel
 from workshops import regions
-from workshops.regions import BOARD_GRID, EMOTION, INSIGHTS, VOTE
+from workshops.regions import BOARD_GRID, EMOTION, INSIGHTS, VOTE, WHY
 from workshops.selectors import room_context
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,9 @@ def load(
     hidden_authors: set[int] = set()
     if INSIGHTS in parts:
         context.update(insights(journey_map=journey_map))
+    if WHY in parts:
+        workshop = context["workshop"]
+        context.update(why_panel(stage=workshop.why_stage, until=workshop.why_until))
     if VOTE in parts:
         voters = sum(1 for person in context["people"] if person.can_write)
         context.update(vote_panel(journey_map=journey_map, viewer_id=viewer_id, voters=voters))

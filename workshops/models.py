@@ -64,6 +64,11 @@ class Workshop(models.Model):
     # "sticky-ID", the ids the page gives them; "" for nothing) and how the room names it.
     spotlight = models.CharField(max_length=60, blank=True)
     spotlight_label = models.CharField(max_length=200, blank=True)
+    # A "why do we see this differently?" round on one stage, open until `why_until`.
+    why_stage = models.ForeignKey(
+        "maps.Stage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    why_until = models.DateTimeField(null=True, blank=True)
     timer_deadline = models.DateTimeField(null=True, blank=True)
     timer_remaining = models.DurationField(default=timedelta)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -124,6 +124,9 @@ OPS: dict[str, Op] = {
     # the emotion line
     "emotion.rate": Op(op_forms.EmotionRateForm, services.emotion_rate),
     "emotion.private": Op(op_forms.SwitchForm, services.private_ratings_set),
+    "why.start": Op(op_forms.WhyStartForm, services.why_start),
+    "why.end": Op(op_forms.EmptyOpForm, services.why_end),
+    "emotion.why": Op(op_forms.EmotionReasonForm, services.emotion_reason_add),
     "stage.annotate": Op(
         op_forms.StageAnnotateForm, partial(facilitator_change, change=maps_services.stage_annotate)
     ),

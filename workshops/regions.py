@@ -20,6 +20,7 @@ BACKSTORY = "backstory"
 EMOTION = "emotion"
 VOTE = "vote"
 INSIGHTS = "insights"
+WHY = "why"
 
 # region → the fragments that draw it, in order. The emotion line is two places on the page
 # (the line sits in the grid's table, its readings under the grid, out of its sideways scroll).
@@ -33,6 +34,7 @@ FRAGMENTS: dict[str, tuple[str, ...]] = {
     BACKSTORY: ("maps/panels.html#backstory",),
     VOTE: ("maps/panels.html#vote",),
     INSIGHTS: ("maps/panels.html#insights",),
+    WHY: ("maps/panels.html#why",),
     BOARD_GRID: ("maps/board.html#board",),
     EMOTION: ("maps/board.html#emotion", "maps/board.html#readings"),
 }
@@ -45,6 +47,7 @@ NOTE_FRAGMENT = "maps/board.html#swap"
 # Every region, as a fresh snapshot draws them (the board's grid holds the emotion line).
 ALL: tuple[str, ...] = (
     INSIGHTS,
+    WHY,
     VOTE,
     NOW,
     GUIDANCE,
@@ -108,6 +111,9 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "emotion.rate": (EMOTION,),
     "emotion.reveal": (BOARD_BAR, EMOTION),  # the bar's "ratings are private" switch goes too
     "stage.annotate": (EMOTION,),
+    "why.start": (WHY,),
+    "why.end": (WHY,),
+    "emotion.why": (WHY,),
     "insight.add": (INSIGHTS,),
     "insight.remove": (INSIGHTS,),
     "vote.start": (VOTE,),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from maps import events
 from maps import services as maps_services
 from maps.models import Persona
+from maps.reasons import why_panel
 from maps.selectors import board, insights, vote_panel
 from workshops import guards, live, ops, services
 from workshops.forms import (
@@ -128,6 +129,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         board(journey_map=context["journey_map"], viewer_id=request.user.pk, lanes=context["lanes"])
     )
     context.update(insights(journey_map=context["journey_map"]))
+    context.update(why_panel(stage=context["workshop"].why_stage, until=context["workshop"].why_until))
     voters = sum(1 for person in context["people"] if person.can_write)
     context.update(vote_panel(journey_map=context["journey_map"], viewer_id=request.user.pk, voters=voters))
     context.update(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from maps.services.analysis import (
     emotion_rate,
+    emotion_reason_add,
     emotion_reveal,
     insight_add,
     insight_remove,
@@ -72,6 +73,7 @@ __all__ = [
     "NoteSwap",
     "backstory_edit",
     "emotion_rate",
+    "emotion_reason_add",
     "emotion_reveal",
     "insight_add",
     "insight_remove",

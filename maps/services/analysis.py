@@ -1,5 +1,5 @@
-"""Reading the journey: the emotion line, and the big picture (figures per stage, answers to
-the four questions)."""
+"""Reading the journey: the emotion line (and the reasons behind a disagreement), and the big
+picture (figures per stage, answers to the four questions)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from maps.models import EmotionRating, Insight, JourneyMap, Stage, StageMetric
+from maps.models import EmotionRating, EmotionReason, Insight, JourneyMap, Stage, StageMetric
 from maps.services.change import Change, log
 
 
@@ -89,3 +89,12 @@ def insight_remove(
     insight.delete()
     event = log(journey_map, author, "insight.remove", op_id, {"insight": insight_id})
     return Change(event)
+
+
+@transaction.atomic
+def emotion_reason_add(
+    *, journey_map: JourneyMap, author: AbstractBaseUser, stage: Stage, text: str, op_id: str | None = None
+) -> Change:
+    """One person's reason for how they rated a stage the team disagrees about."""
+    reason = EmotionReason.objects.create(journey_map=journey_map, stage=stage, text=text, author=author)
+    return Change(log(journey_map, author, "emotion.why", op_id, {"stage": stage.pk, "reason": reason.pk}))

@@ -16,6 +16,7 @@ from workshops.op_forms.board import (
     BackstoryForm,
     CellForm,
     EmotionRateForm,
+    EmotionReasonForm,
     InsightAddForm,
     InsightRemoveForm,
     LaneVisibleForm,
@@ -41,6 +42,7 @@ from workshops.op_forms.board import (
     StickyText,
     VoteCastForm,
     VoteStartForm,
+    WhyStartForm,
 )
 from workshops.op_forms.room import (
     AgendaStepForm,
@@ -60,6 +62,7 @@ __all__ = [
     "BackstoryForm",
     "CellForm",
     "EmotionRateForm",
+    "EmotionReasonForm",
     "EmptyOpForm",
     "InsightAddForm",
     "InsightRemoveForm",
@@ -98,6 +101,7 @@ __all__ = [
     "TimerAddForm",
     "VoteCastForm",
     "VoteStartForm",
+    "WhyStartForm",
     "as_id",
     "ascii_number",
 ]

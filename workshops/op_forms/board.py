@@ -289,3 +289,13 @@ class SpotlightForm(OpForm):
             raise forms.ValidationError(_("Choose a stage, a cell or a note of this board."), code="invalid")
         data["label"] = str(label)
         return data
+
+
+class WhyStartForm(OpForm):
+    stage = RowField()
+    minutes = forms.IntegerField(min_value=1, max_value=15, required=False)
+
+
+class EmotionReasonForm(OpForm):
+    stage = RowField()
+    text = StickyText()

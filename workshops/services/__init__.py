@@ -22,12 +22,15 @@ from workshops.services.base import MAX_TIME_BOX_MINUTES, Applied, Invalid, Refu
 from workshops.services.board import (
     board_lock_set,
     emotion_rate,
+    emotion_reason_add,
     map_change,
     private_ratings_set,
     private_writing_set,
     spotlight_set,
     sticky_create,
     sticky_editing,
+    why_end,
+    why_start,
 )
 from workshops.services.life import journey_map_delete, workshop_create, workshop_duplicate, workshop_import
 from workshops.services.people import (
@@ -54,7 +57,10 @@ __all__ = [
     "agenda_step_update",
     "board_lock_set",
     "spotlight_set",
+    "why_end",
+    "why_start",
     "emotion_rate",
+    "emotion_reason_add",
     "guest_user_create",
     "is_removed",
     "join_code_rotate",

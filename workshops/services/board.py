@@ -4,9 +4,11 @@ checks and broadcast, and the facilitator's board switches (lock, private writin
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maps import services as maps_services
@@ -94,6 +96,48 @@ def sticky_editing(
         },
     )
     return Applied(seq=0)
+
+
+WHY_MINUTES = 3  # a "why do we see this differently?" round, unless the facilitator says otherwise
+
+
+@transaction.atomic
+def why_start(
+    *, workshop: Workshop, by: Participant, stage: Any, minutes: int | None = None, op_id: str | None = None
+) -> Applied:
+    """Open a short round on one stage the team disagrees about: each person writes why they
+    rated it so (`emotion.why`), against a countdown of its own (the step's timer is left be)."""
+    require_facilitator(by)
+    workshop = lock(workshop)
+    workshop.why_stage = stage
+    workshop.why_until = timezone.now() + timedelta(minutes=minutes or WHY_MINUTES)
+    workshop.save(update_fields=["why_stage", "why_until"])
+    return record(workshop, by, "why.start", op_id, {"stage": stage.pk, "minutes": minutes or WHY_MINUTES})
+
+
+@transaction.atomic
+def why_end(*, workshop: Workshop, by: Participant, op_id: str | None = None) -> Applied:
+    require_facilitator(by)
+    workshop = lock(workshop)
+    if workshop.why_stage_id is None:
+        raise Refused(_("No round is open."), code="noop")
+    workshop.why_stage, workshop.why_until = None, None
+    workshop.save(update_fields=["why_stage", "why_until"])
+    return record(workshop, by, "why.end", op_id, {})
+
+
+def emotion_reason_add(
+    *, workshop: Workshop, by: Participant, op_id: str | None = None, **fields: Any
+) -> Applied:
+    """A reason for the round's stage only, while the round is open (the board's lock aside:
+    the facilitator asked for it)."""
+
+    def change(**kwargs: Any) -> maps_services.Change:  # after map_change's check of the role
+        if workshop.why_stage_id is None or kwargs["stage"].pk != workshop.why_stage_id:
+            raise maps_services.MapRefused(_("That round is over."), code="closed")
+        return maps_services.emotion_reason_add(**kwargs)
+
+    return map_change(workshop=workshop, by=by, change=change, op_id=op_id, even_when_locked=True, **fields)
 
 
 @transaction.atomic
