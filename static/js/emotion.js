@@ -1,6 +1,6 @@
 // The emotion line: this person rates how the customer feels at each stage.
 import { $$, canWrite } from "./dom.js";
-import { live } from "./room.js";
+import { gettext, live, toast } from "./room.js";
 
 // This person's own ratings: drawn only in renders made for them (the page, a resync), so they
 // are remembered here and shown again after every common update.
@@ -30,3 +30,21 @@ document.addEventListener("click", (event) => {
 });
 showRatings();
 live.addEventListener("updated", showRatings);
+
+// A "why do we see this differently?" round opens below the board, maybe out of view: say so,
+// with a button that goes there (the page itself does not move).
+let roundOpen = !document.getElementById("why")?.hidden;
+live.addEventListener("updated", () => {
+  const panel = document.getElementById("why");
+  const open = Boolean(panel && !panel.hidden);
+  if (open && !roundOpen) {
+    toast(panel.querySelector("h2")?.textContent || "", "info", {
+      label: gettext("Go there"),
+      run: () => {
+        panel.scrollIntoView({ block: "center" });
+        document.getElementById("why-text")?.focus({ preventScroll: true });
+      },
+    });
+  }
+  roundOpen = open;
+});
