@@ -1,5 +1,5 @@
-"""What the facilitator is offered to fold, and what a folded note holds: reads of the map for
-maps.similar (which is pure) and for the note that others are folded into."""
+"""What the facilitator is offered to fold: the board's notes read for maps.similar (which is
+pure), less the groups the facilitator turned down."""
 
 from __future__ import annotations
 

@@ -53,7 +53,8 @@ def sticky_fold(
         for note in Sticky.objects.select_for_update().filter(pk__in=[sticky.pk, *ids]).order_by("pk")
     }
     head = locked.get(sticky.pk)
-    if head is None or head.deleted_at is not None or any(locked[pk].deleted_at for pk in ids):
+    # Gone since the form found them (a stage removed meanwhile), deleted, or folded already.
+    if head is None or any(pk not in locked or locked[pk].deleted_at for pk in ids) or head.deleted_at:
         raise MapRefused(_("Someone deleted or folded one of these notes."), code="gone")
     if head.hidden or any(locked[pk].hidden for pk in ids):
         raise MapRefused(_("Notes still private cannot be folded: reveal them first."), code="invalid")
@@ -117,7 +118,7 @@ def similar_dismiss(
     *, journey_map: JourneyMap, author: AbstractBaseUser, notes: Sequence[Sticky], op_id: str | None = None
 ) -> Change:
     """The facilitator says these notes are not the same: the log keeps it, and no suggestion
-    puts them together again (`maps.selectors.kept_apart`)."""
+    puts them together again (`maps.suggestions.kept_apart`)."""
     ids = sorted({note.pk for note in notes})
     if len(ids) < 2:
         raise MapRefused(_("A suggestion has two notes or more."), code="invalid")

@@ -505,6 +505,7 @@ def test_the_csv_opens_safely_in_a_spreadsheet(full_map):
         "Research",
         "0",
         "Mia",
+        "",  # nothing folded into it
     ]
     jam = by_text[f"An hour in a traffic jam {fullmap.FORMULA}"]
     assert jam[5] == "3"

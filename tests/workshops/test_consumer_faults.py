@@ -23,6 +23,7 @@ from django.conf import settings
 from maps.models import Insight, JourneyMap, MapEvent, Sticky
 from maps.services import sticky_create
 from tests.workshops.test_consumer import join, next_message, send
+from workshops import ops
 from workshops.models import Workshop
 from workshops.ops import OPS
 from workshops.services import workshop_create
@@ -182,15 +183,22 @@ TEXT_OPS: dict[str, dict[str, Any]] = {
         "source": "ok",
     },
     "insight.add": {"question": "needs", "text": "ok"},
+    "spotlight.set": {"target": "ok"},
+    "emotion.why": {"stage": "stage", "text": "ok"},  # in a round the test opens first
 }
 TEXT_FIELDS = [
     (name, field) for name, data in TEXT_OPS.items() for field, value in data.items() if value == "ok"
 ]
 
 
+def good_text(grid: dict[str, Any], name: str) -> str:
+    """Text the op takes: most take any; a step.go a direction, a spotlight a stage's id."""
+    return {"step.go": "next", "spotlight.set": f"stage-{grid['stage']}"}.get(name, "good")
+
+
 def text_op(grid: dict[str, Any], name: str, field: str, text: str) -> str:
     data = {key: grid.get(value, value) for key, value in TEXT_OPS[name].items()}
-    data |= {key: "next" if name == "step.go" else "good" for key, value in data.items() if value == "ok"}
+    data |= {key: good_text(grid, name) for key, value in data.items() if value == "ok"}
     data[field] = text
     return op(name, data, f"{name}-{field}")
 
@@ -209,13 +217,17 @@ def test_every_text_field_of_every_op_is_tried():
 async def test_nul_and_lone_surrogates_are_refused_in_every_text_field(
     workshop, grid, facilitator, name, field
 ):
+    if name == "emotion.why":
+        await database_sync_to_async(ops.run)(
+            participant_id=facilitator.pk, name="why.start", data={"stage": grid["stage"]}
+        )
     ws = await join(facilitator.user, workshop)
     for bad in ("a\x00b", "\x00", "a\ud800", "\udc00b"):
         error = await refused_as_invalid(ws, text_op(grid, name, field, bad), op_id=f"{name}-{field}")
         if "\x00" in bad:  # the form names the field; a surrogate is refused before any form
             assert field in error["errors"], bad
     # The same op with good text is saved: it was the text that was refused.
-    await ws.send_to(text_data=text_op(grid, name, field, "next" if name == "step.go" else "good"))
+    await ws.send_to(text_data=text_op(grid, name, field, good_text(grid, name)))
     await next_message(ws, "ack", id=f"{name}-{field}")
     await ws.disconnect()
 
