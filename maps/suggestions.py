@@ -28,11 +28,12 @@ def kept_apart(journey_map: JourneyMap) -> list[list[int]]:
 
 
 def suggestions(
-    journey_map: JourneyMap, *, scope: str = "cell", lane_id: int | None = None
+    journey_map: JourneyMap, *, scope: str = "cell", lane_id: int | None = None, stage_id: int | None = None
 ) -> list[Suggestion]:
     """Groups of notes on the board that say the same thing, in either language, largest
     first: within each cell, or with `scope` "lane" within each lane; only `lane_id`'s lane
-    when given. Notes still private are not offered (the room has not seen them)."""
+    and `stage_id`'s stage when given (both: one cell). Notes still private are not offered
+    (the room has not seen them)."""
     notes = (
         Sticky.objects.filter(journey_map=journey_map, deleted_at=None, hidden=False, lane__visible=True)
         .select_related("author", "stage", "lane")
@@ -40,6 +41,8 @@ def suggestions(
     )
     if lane_id is not None:
         notes = notes.filter(lane_id=lane_id)
+    if stage_id is not None:
+        notes = notes.filter(stage_id=stage_id)
     notes = list(notes)
     if len(notes) < 2:
         return []

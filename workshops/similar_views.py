@@ -30,11 +30,10 @@ def similar_notes(request: HttpRequest, slug: str) -> HttpResponse:
     error = None
     if scope not in SCOPES:
         scope, error = "cell", True
-    lane = request.GET.get("lane") or None
-    lane_id = as_id(lane) if lane else None
-    if lane and not journey_map.lanes.filter(pk=lane_id).exists():
-        lane_id, error = None, True
-    found = suggestions(journey_map, scope=scope, lane_id=lane_id)
+    lane_id, stage_id = _row(request, "lane", journey_map.lanes), _row(request, "stage", journey_map.stages)
+    if lane_id is False or stage_id is False:  # named, but not a lane or stage of this map
+        lane_id, stage_id, error = None, None, True
+    found = suggestions(journey_map, scope=scope, lane_id=lane_id, stage_id=stage_id)
     context = {
         "suggestions": found,
         "scope": scope,
@@ -46,6 +45,16 @@ def similar_notes(request: HttpRequest, slug: str) -> HttpResponse:
     # Into the room's dialog (static/js/folding.js); without JavaScript, a page of its own.
     template = "maps/similar.html#suggestions" if request.htmx else "workshops/similar.html"
     return render(request, template, context)
+
+
+def _row(request: HttpRequest, name: str, rows) -> int | None | bool:
+    """The id of the lane or stage a search is narrowed to: None when not named, False when
+    named but not one of this map's."""
+    value = request.GET.get(name) or None
+    if value is None:
+        return None
+    pk = as_id(value)
+    return pk if pk is not None and rows.filter(pk=pk).exists() else False
 
 
 def folded_notes(request: HttpRequest, slug: str) -> HttpResponse:

@@ -149,6 +149,14 @@ def test_the_facilitator_is_offered_the_notes_that_say_the_same(
     assert str(other.pk) not in html.split("data-suggestion=")[1].split(">")[0]
     lane_wide = logged_in(facilitator.user).get(url, {"scope": "lane"}).content.decode()
     assert f'data-suggestion="{head.pk},{chinese.pk},{later.pk}"' in lane_wide
+    # One cell: its lane and its stage.
+    one_cell = {"lane": head.lane_id, "stage": later.stage_id}
+    assert "data-suggestion=" not in logged_in(facilitator.user).get(url, one_cell).content.decode()
+    one_cell["stage"] = head.stage_id
+    assert (
+        f'data-suggestion="{head.pk},{chinese.pk}"'
+        in logged_in(facilitator.user).get(url, one_cell).content.decode()
+    )
     # Dismissed: not offered together again.
     ops.run(participant_id=facilitator.pk, name="similar.dismiss", data={"notes": [head.pk, chinese.pk]})
     assert (
@@ -156,7 +164,7 @@ def test_the_facilitator_is_offered_the_notes_that_say_the_same(
         not in logged_in(facilitator.user).get(url).content.decode()
     )
     # Bad input is told, not a 500; members and outsiders learn nothing.
-    bad = logged_in(facilitator.user).get(url, {"scope": "board", "lane": "x"})
+    bad = logged_in(facilitator.user).get(url, {"scope": "board", "lane": "x", "stage": "999999"})
     assert bad.status_code == 200 and 'role="alert"' in bad.content.decode()
     assert logged_in(member.user).get(url).status_code == 404
     assert logged_in(outsider).get(url).status_code == 404
