@@ -64,7 +64,8 @@ class Workshop(models.Model):
     # "sticky-ID", the ids the page gives them; "" for nothing) and how the room names it.
     spotlight = models.CharField(max_length=60, blank=True)
     spotlight_label = models.CharField(max_length=200, blank=True)
-    # A "why do we see this differently?" round on one stage, open until `why_until`.
+    # A "why do we see this differently?" round on one stage: its countdown ends at `why_until`;
+    # it takes reasons until the facilitator ends it (nothing advances by itself).
     why_stage = models.ForeignKey(
         "maps.Stage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

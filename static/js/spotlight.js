@@ -1,7 +1,7 @@
 // "Bring everyone here": the facilitator puts a stage, a cell or a note in the spotlight
 // (spotlight.set); every page scrolls to it once and marks it. A person may look elsewhere
-// and come back with "Go there" in the board bar. A page where someone is typing is not
-// scrolled away from their text: the bar's button waits for them.
+// and come back with "Go there" in the board bar or the header. A page where someone is typing
+// is not scrolled away from their text: the buttons wait for them.
 import { $ } from "./dom.js";
 import { live } from "./room.js";
 
@@ -31,6 +31,9 @@ function typing() {
 function follow() {
   const target = $("#boardbar")?.dataset.spotlight || "";
   mark(target);
+  // The header stays in view while the board scrolls: its button goes there from anywhere.
+  const header = $(".header-spotlight");
+  if (header) header.hidden = !target;
   if (target === shown) return;
   shown = target;
   if (target && !typing()) go(target);

@@ -157,14 +157,15 @@ def test_the_facilitator_brings_everyone_to_a_note_and_a_member_comes_back(
     expect(ravi.locator(".draft textarea")).to_have_value("Half a sentence")
     expect(ravi.locator("#board .sticky.spotlit")).not_to_be_in_viewport()
     ravi.keyboard.press("Escape")
-    ravi.locator("[data-go-spotlight]").click()
+    ravi.locator("#boardbar [data-go-spotlight]").click()
     expect(ravi.locator("#board .sticky.spotlit")).to_be_in_viewport()
 
     # Mia looks elsewhere, and comes back with one click.
     mia.locator("#board .board-scroll").evaluate("(el) => el.scrollTo(0, 0)")
     mia.evaluate("() => window.scrollTo(0, 0)")
     expect(spotlit).not_to_be_in_viewport()
-    mia.locator("[data-go-spotlight]").click()
+    # From anywhere: the header, which stays in view, has the way back.
+    mia.locator("header [data-go-spotlight]").click()
     expect(spotlit).to_be_in_viewport()
     mia.wait_for_timeout(600)
     mia.screenshot(path=str(screenshots_dir / "spotlight-member-laptop.png"))
@@ -172,3 +173,4 @@ def test_the_facilitator_brings_everyone_to_a_note_and_a_member_comes_back(
     fac.locator("#boardbar .spotlight-chip button[type=submit]").click()
     expect(mia.locator("#boardbar .spotlight-chip")).to_have_count(0)
     expect(mia.locator(".spotlit")).to_have_count(0)
+    expect(mia.locator("header [data-go-spotlight]")).to_be_hidden()
