@@ -15,8 +15,9 @@ def for_kind(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     """The map's journey re-laid for another kind: the start of a copy (e.g. a future state).
 
     Keeps the persona, scope, backstory, stages and the notes in the lanes the new kind has;
-    leaves out what the team judged about the old journey (ratings, figures, the emotion notes,
-    votes and the big-picture answers), which the new map's workshop works out afresh.
+    leaves out what the team judged about the old journey (ratings and the reasons given for
+    them, figures, the emotion notes, votes and the big-picture answers), which the new map's
+    workshop works out afresh.
     """
     old_lanes = {lane["key"]: lane for lane in doc["lanes"]}
     lanes = []
@@ -37,7 +38,10 @@ def for_kind(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     return {
         **doc,
         "kind": kind,
-        "stages": [{**stage, "emotion_note": "", "ratings": [], "metrics": []} for stage in doc["stages"]],
+        "stages": [
+            {**stage, "emotion_note": "", "ratings": [], "metrics": [], "reasons": []}
+            for stage in doc["stages"]
+        ],
         "lanes": lanes,
         "notes": [{**note, "links": [ref for ref in note["links"] if ref in refs]} for note in notes],
         "votes": [],

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from maps.models import EmotionRating, Insight, JourneyMap, Sticky, Vote, VoteDot
+from maps.reasons import reasons_by_stage
 from maps.vocabulary import BACKSTORY_FIELDS, PERSONA_FIELDS, SCOPE_FIELDS
 
 FORMAT = "journeymap"
@@ -76,6 +77,7 @@ def export_data(journey_map: JourneyMap) -> dict[str, Any]:
     ):
         ratings[stage_id].append(value)
     persona = journey_map.persona
+    reasons = reasons_by_stage(journey_map)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -99,6 +101,10 @@ def export_data(journey_map: JourneyMap) -> dict[str, Any]:
                         "source": metric.source,
                     }
                     for metric in stage.metrics.all()
+                ],
+                "reasons": [
+                    {"text": reason.text, "author": author_name(reason.author)}
+                    for reason in reasons.get(stage.pk, [])
                 ],
             }
             for stage in stages

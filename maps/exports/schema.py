@@ -137,7 +137,18 @@ def document_schema() -> Schema:
                 ),
                 max_items=MAX_METRICS,
             ),
-        }
+            # Why the team saw the stage differently (version 2; maps.models.EmotionReason).
+            "reasons": array(
+                record(
+                    {
+                        "text": model_text(Sticky, "text", blank=False),
+                        "author": text(AUTHOR_MAX_LENGTH, nullable=True),
+                    }
+                ),
+                max_items=MAX_RATINGS_PER_STAGE,
+            ),
+        },
+        optional=("reasons",),  # version 1
     )
     lane = record(
         {

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from maps import exports, layout
 from maps.models import (
     EmotionRating,
+    EmotionReason,
     Insight,
     JourneyMap,
     Lane,
@@ -177,6 +178,13 @@ def map_import(
     Insight.objects.bulk_create(
         Insight(journey_map=journey_map, question=i["question"], text=i["text"], author=person(i["author"]))
         for i in doc["insights"]
+    )
+    EmotionReason.objects.bulk_create(
+        EmotionReason(
+            journey_map=journey_map, stage=stage_by_ref[s["ref"]], text=r["text"], author=person(r["author"])
+        )
+        for s in doc["stages"]
+        for r in s.get("reasons", [])  # version 2
     )
     kind = "map.copy" if copied_from is not None else "map.import"
     event = log(

@@ -71,3 +71,21 @@ def test_only_the_facilitator_opens_a_round_and_only_its_stage_takes_reasons(
     with pytest.raises(Invalid):
         ops.run(participant_id=member.pk, name="emotion.why", data={"stage": first.pk, "text": "x" * 281})
     assert not EmotionReason.objects.exists()
+
+
+def test_the_reasons_travel_in_the_json_export_and_stay_behind_in_a_copy(
+    workshop, facilitator, member
+) -> None:
+    from maps import exports
+    from maps import services as maps_services
+
+    stage = workshop.journey_map.stages.first()
+    ops.run(participant_id=facilitator.pk, name="why.start", data={"stage": stage.pk})
+    ops.run(participant_id=member.pk, name="emotion.why", data={"stage": stage.pk, "text": "没有看到价格"})
+    data = exports.export_data(workshop.journey_map)
+    assert data["stages"][0]["reasons"] == [{"text": "没有看到价格", "author": "Mia"}]
+    imported = maps_services.map_import(owner=workshop.owner, data=data)
+    [reason] = EmotionReason.objects.filter(journey_map=imported)
+    assert (reason.text, reason.stage.name, reason.author.first_name) == ("没有看到价格", stage.name, "Mia")
+    copy = maps_services.map_copy(journey_map=workshop.journey_map, owner=workshop.owner, kind="future")
+    assert not EmotionReason.objects.filter(journey_map=copy).exists()
