@@ -16,11 +16,10 @@ class StaticFiles(CompressedManifestStaticFilesStorage):
     """
 
     support_js_module_import_aggregation = True
+    _imports = CompressedManifestStaticFilesStorage._js_module_import_aggregation_patterns[1]
+    _import_templates = frozenset(template for _pattern, template in _imports)
 
     def url_converter(self, name, hashed_files, template=None):
-        if template in IMPORT_TEMPLATES and not name.startswith(OWN_MODULES):
+        if template in self._import_templates and not name.startswith(OWN_MODULES):
             return lambda match: match["matched"]
         return super().url_converter(name, hashed_files, template)
-
-
-IMPORT_TEMPLATES = {template for _pattern, template in StaticFiles._js_module_import_aggregation_patterns[1]}

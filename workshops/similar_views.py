@@ -37,7 +37,6 @@ def similar_notes(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "suggestions": found,
         "scope": scope,
-        "lane_id": lane_id,
         "bad_request": error,
         "workshop": participant.workshop,
         "op_url": reverse("room_op", args=[slug]),

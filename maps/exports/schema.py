@@ -119,6 +119,11 @@ LANE_KEY_TEXT: Schema = {"type": "string", "pattern": LANE_KEY}
 
 def document_schema() -> Schema:
     """The whole document; the order of `properties` is the order problems are looked for in."""
+    # Something a person wrote, kept under a note or a stage: a note folded into another, a
+    # reason given in a "why do we see this differently?" round.
+    written = record(
+        {"text": model_text(Sticky, "text", blank=False), "author": text(AUTHOR_MAX_LENGTH, nullable=True)}
+    )
     stage = record(
         {
             "ref": REF,
@@ -139,12 +144,7 @@ def document_schema() -> Schema:
             ),
             # Why the team saw the stage differently (version 2; maps.models.EmotionReason).
             "reasons": array(
-                record(
-                    {
-                        "text": model_text(Sticky, "text", blank=False),
-                        "author": text(AUTHOR_MAX_LENGTH, nullable=True),
-                    }
-                ),
+                written,
                 max_items=MAX_RATINGS_PER_STAGE,
             ),
         },
@@ -181,12 +181,7 @@ def document_schema() -> Schema:
             "links": array(REF, max_items=MAX_LINKS),
             "author": text(AUTHOR_MAX_LENGTH, nullable=True),
             "folded": array(
-                record(
-                    {
-                        "text": model_text(Sticky, "text", blank=False),
-                        "author": text(AUTHOR_MAX_LENGTH, nullable=True),
-                    }
-                ),
+                written,
                 max_items=MAX_FOLDED,
             ),
         },

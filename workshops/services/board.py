@@ -148,7 +148,7 @@ def spotlight_set(
     (""). Every page scrolls there once and marks it; each person can look away and come back."""
     require_facilitator(by)
     workshop = lock(workshop)
-    workshop.spotlight, workshop.spotlight_label = target, label if target else ""
+    workshop.spotlight, workshop.spotlight_label = target, label  # the form names "" as ""
     workshop.save(update_fields=["spotlight", "spotlight_label"])
     return record(workshop, by, "spotlight.set", op_id, {"target": target})
 
