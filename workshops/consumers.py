@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from maps import events
 from workshops import live, ops, regions, services
-from workshops.frames import BadFrame, Frame, as_client_time, as_seq, parse_frame, pieces
+from workshops.frames import BadFrame, Frame, TokenBucket, as_client_time, as_seq, parse_frame, pieces
 from workshops.models import Participant
 from workshops.services import Refused
 
@@ -35,24 +36,6 @@ UNAVAILABLE = (OperationalError, InterfaceError)
 MAX_WAITING = 100
 STOP = object()  # put in a socket's inbox to end its ops task
 T = TypeVar("T")
-
-
-class TokenBucket:
-    """Ops allowed per socket: a steady rate with room for short bursts."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens = float(burst)
-        self.stamp = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 def unavailable_message() -> str:
@@ -152,6 +135,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.channel_layer.group_discard(self.user_group, self.channel_name)
         await self.write(services.presence_disconnect, participant=self.participant)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own, less its `aclose_old_connections` before every handler: a hop to the
+        # sync thread per delivered event (docs/decisions.md, "No thread hop per delivery").
+        # Every database access here goes through database_sync_to_async, which closes stale
+        # connections around each call in the thread that runs it.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     def _find(self, slug: str) -> Participant | None:
         user = self.scope.get("user")

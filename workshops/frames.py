@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,3 +159,21 @@ def _split(text: str, limit: int) -> tuple[str, ...]:
 
 
 _message_ids = itertools.count(1)
+
+
+class TokenBucket:
+    """Ops allowed per socket: a steady rate with room for short bursts."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True

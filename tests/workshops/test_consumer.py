@@ -160,6 +160,24 @@ async def test_the_facilitator_starts_the_timer_and_everyone_sees_it(workshop, f
         await ws.disconnect()
 
 
+async def test_a_delivered_event_costs_no_hop_to_the_sync_thread(workshop, facilitator, member, monkeypatch):
+    # Channels runs close_old_connections in the sync thread before every handler; the room's
+    # consumer does not (docs/decisions.md, "No thread hop per delivery").
+    from channels import consumer
+
+    async def hop() -> None:
+        raise AssertionError("a handler waited on the sync thread")
+
+    monkeypatch.setattr(consumer, "aclose_old_connections", hop)
+    fac = await join(facilitator.user, workshop)
+    mem = await join(member.user, workshop)
+    await send(fac, "timer.start", op_id="op-start")
+    assert (await next_message(fac, "ack", id="op-start"))["seq"]
+    assert 'data-running="1"' in (await next_message(mem, "event", op_id="op-start"))["html"]
+    for ws in (fac, mem):
+        await ws.disconnect()
+
+
 @pytest.mark.parametrize(
     "op,data",
     [
@@ -313,11 +331,11 @@ async def test_a_flood_of_ops_is_limited_and_said_so(workshop, facilitator, sett
 def test_the_op_limit_refills_at_its_steady_rate_up_to_the_burst(monkeypatch):
     from types import SimpleNamespace
 
-    from workshops import consumers
+    from workshops import frames
 
     now = [100.0]
-    monkeypatch.setattr(consumers, "time", SimpleNamespace(monotonic=lambda: now[0]))
-    bucket = consumers.TokenBucket(2, 3)
+    monkeypatch.setattr(frames, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    bucket = frames.TokenBucket(2, 3)
     assert [bucket.take() for _ in range(4)] == [True, True, True, False]
     now[0] += 0.25  # half an op's worth
     assert not bucket.take()
