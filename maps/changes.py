@@ -37,6 +37,11 @@ CHANGE_WORDS: dict[str, Any] = {
         "%(count)d changes to notes' marks, evidence, owners or status",
         "count",
     ),
+    "sticky.settle": ngettext_lazy(
+        "%(count)d assumption checked, with the evidence that settled it",
+        "%(count)d assumptions checked, with the evidence that settled them",
+        "count",
+    ),
     "sticky.move": ngettext_lazy("%(count)d note moved", "%(count)d notes moved", "count"),
     "sticky.link": ngettext_lazy(
         "%(count)d link between notes made or undone", "%(count)d links between notes made or undone", "count"

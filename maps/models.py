@@ -223,9 +223,15 @@ class Sticky(models.Model):
     reach_count = models.PositiveIntegerField(null=True, blank=True)
     reach_share = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)  # percent
     reach_source = models.CharField(max_length=200, blank=True)
-    # Opportunities: who follows it up, and how far it has come.
+    # The action plan (maps/plan.py): who follows it up, how far it has come, and by when: an
+    # opportunity, or an assumption someone checks. Statuses are the opportunities' for both.
     owner = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=12, choices=OpportunityStatus.choices, blank=True)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    # What settled an assumption once checked (`sticky.settle`): where it comes from, in short.
+    evidence_source = models.CharField(max_length=200, blank=True)
+    evidence_note = models.CharField(max_length=STICKY_MAX_LENGTH, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
     # Written during private writing and not yet revealed: only its author may see the text.
     hidden = models.BooleanField(default=False)
     # Deleted notes linger a little so that "undo" can bring them back.

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from maps.models import JourneyMap
-from maps.selectors import Person, map_summary
+from maps.summary import Person, map_summary
 
 
 def _no_fetching(url: str, *args: Any, **kwargs: Any) -> Any:

@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import reverse
 
 from maps import exports
-from maps.selectors import map_summary
+from maps.summary import map_summary
 from tests import walk, walk_world
 from tests.walk_world import World
 from workshops import ops, summary_views

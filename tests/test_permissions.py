@@ -33,7 +33,7 @@ from journeymap.asgi import application
 from maps import exports
 from maps import services as maps_services
 from maps.models import BigQuestion, EmotionRating, Insight, MapEvent, ShareLink, StageMetric, Sticky, VoteDot
-from maps.selectors import map_summary
+from maps.summary import map_summary
 from tests import walk, walk_world
 from tests.test_every_page import SKIPPED
 from tests.walk_world import World
@@ -354,6 +354,11 @@ SEQUENCE: dict[str, Any] = {
         "position": 0,
     },
     "sticky.style": lambda s: {"sticky": _note(s, "Too far"), "colour": "blue"},
+    "sticky.settle": lambda s: {
+        "sticky": _note(s, "Too far"),
+        "evidence": "research",
+        "source": "Exit survey, Nov 2026",
+    },
     "sticky.link": lambda s: {"sticky": _note(s, "Too far"), "to": _note(s, "Too slow"), "linked": True},
     "sticky.editing": lambda s: {"sticky": _note(s, "Too far"), "editing": True},
     "sticky.delete": lambda s: {"sticky": _note(s, "Too slow")},

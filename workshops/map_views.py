@@ -27,7 +27,15 @@ from workshops.forms import MapDuplicateForm, MapImportForm, WorkshopCreateForm
 from workshops.models import Workshop
 from workshops.selectors import participant_for, workshop_list_context
 
-EXTENSIONS = {"json": "json", "md": "md", "csv": "csv", "svg": "svg"}
+# What a download's file name ends with, after the map's name.
+EXTENSIONS = {
+    "json": "json",
+    "md": "md",
+    "csv": "csv",
+    "svg": "svg",
+    "plan-md": "action-plan.md",
+    **{f"plan-{tracker}": f"action-plan-{tracker}.csv" for tracker in exports.IMPORTERS},
+}
 
 
 def _owned(request: HttpRequest, slug: str) -> Workshop:

@@ -65,6 +65,9 @@ OPS: dict[str, Op] = {
     "sticky.style": Op(
         op_forms.StickyStyleForm, partial(services.map_change, change=maps_services.sticky_style)
     ),
+    "sticky.settle": Op(
+        op_forms.StickySettleForm, partial(services.map_change, change=maps_services.sticky_settle)
+    ),
     "sticky.delete": Op(
         op_forms.StickyForm, partial(services.map_change, change=maps_services.sticky_delete)
     ),

@@ -91,6 +91,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "sticky.create": (),
     "sticky.edit": (),
     "sticky.style": (),
+    "sticky.settle": (),
     "sticky.move": (),
     "sticky.link": (),
     "sticky.delete": (),

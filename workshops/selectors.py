@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from maps import sql
 from maps.models import Channel, Colour, Evidence, MapKind, MetricKind, OpportunityStatus, Severity, Sticky
-from maps.selectors import Person, lane_label, public_name
+from maps.selectors import lane_label
+from maps.summary import Person, public_name
 from maps.vocabulary import BACKSTORY_LABELS, VOTE_LANES
 from workshops.models import Participant, Role, Workshop
 
@@ -24,6 +25,10 @@ EXPORT_FORMATS = [
     ("md", _("Markdown")),
     ("csv", _("CSV (the notes)")),
     ("svg", _("SVG (the emotion line)")),
+    ("plan-md", _("The action plan (Markdown)")),
+    ("plan-jira", _("The action plan for Jira (CSV)")),
+    ("plan-linear", _("The action plan for Linear (CSV)")),
+    ("plan-github", _("The action plan for GitHub (CSV)")),
 ]
 
 

@@ -23,15 +23,16 @@ from maps.changes import changes_since
 from maps.forms import ChangesSinceForm, ShareLinkForm
 from maps.models import JourneyMap, ShareLink
 from maps.pdf import summary_pdf
-from maps.selectors import map_summary
+from maps.summary import map_summary
 from workshops.map_views import export_response
 from workshops.models import Participant
 from workshops.selectors import EXPORT_FORMATS, participant_for, summary_people
 
 NOINDEX = "noindex, nofollow"
 # What a share link may download besides the PDF: the formats that name no one. The JSON and
-# the CSV carry each note's author, which the people in the workshop see but a link need not.
-SHARED_EXPORTS = ("md", "svg")
+# the CSV carry each note's author, which the people in the workshop see but a link need not;
+# the action plan names owners (teams), as the summary itself does.
+SHARED_EXPORTS = ("md", "svg", "plan-md", "plan-jira", "plan-linear", "plan-github")
 
 # The room's own kinds in "what changed": those that change nothing a reader of the map would
 # miss (the clock, the agenda, presence, the facilitator's switches), and words for the rest.

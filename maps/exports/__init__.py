@@ -5,7 +5,8 @@
 - `validation.py`: an uploaded file, read and checked against the schema and its references
   (`load`, `validate`, `InvalidExport`) before `maps.services.map_import` writes anything;
 - `copying.py`: the document re-laid for another kind of map, the start of a copy;
-- `readable.py` (CSV, SVG) and `markdown.py`: the formats for people, read-only.
+- `readable.py` (CSV, SVG) and `markdown.py`: the formats for people, read-only;
+- `plan.py`: the action plan, as CSV for issue trackers' importers and as Markdown.
 
 Callers import from here: `from maps import exports; exports.export_json(journey_map)`.
 """
@@ -13,6 +14,7 @@ Callers import from here: `from maps import exports; exports.export_json(journey
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from maps.exports.copying import for_kind
 from maps.exports.document import (
@@ -29,6 +31,7 @@ from maps.exports.document import (
     export_json,
 )
 from maps.exports.markdown import export_markdown, md, md_cell
+from maps.exports.plan import IMPORTERS, export_plan_csv, export_plan_markdown
 from maps.exports.readable import (
     FORMULA_STARTS,
     ReadableMap,
@@ -48,6 +51,11 @@ EXPORTERS: dict[str, tuple[Callable[[JourneyMap], str], str]] = {
     "md": (export_markdown, "text/markdown; charset=utf-8"),
     "csv": (export_csv, "text/csv; charset=utf-8"),
     "svg": (export_svg, "image/svg+xml; charset=utf-8"),
+    "plan-md": (export_plan_markdown, "text/markdown; charset=utf-8"),
+    **{
+        f"plan-{tracker}": (partial(export_plan_csv, tracker=tracker), "text/csv; charset=utf-8")
+        for tracker in IMPORTERS
+    },
 }
 
 __all__ = [
@@ -55,6 +63,7 @@ __all__ = [
     "EXPORTERS",
     "FORMAT",
     "FORMULA_STARTS",
+    "IMPORTERS",
     "MARKS",
     "PERSONA_FIELDS",
     "SCOPE_FIELDS",
@@ -69,6 +78,8 @@ __all__ = [
     "export_data",
     "export_json",
     "export_markdown",
+    "export_plan_csv",
+    "export_plan_markdown",
     "export_svg",
     "for_kind",
     "load",

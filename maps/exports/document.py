@@ -22,9 +22,10 @@ from maps.reasons import reasons_by_stage
 from maps.vocabulary import BACKSTORY_FIELDS, PERSONA_FIELDS, SCOPE_FIELDS
 
 FORMAT = "journeymap"
-VERSION = 2
-# Versions an import reads: 1 had no folded notes (`folded` is optional there).
-READS = (1, 2)
+VERSION = 3
+# Versions an import reads: 1 had no folded notes (`folded` is optional there), 1 and 2 no
+# follow-up (`due_on`, `evidence_source`, `evidence_note`, `settled_at`).
+READS = (1, 2, 3)
 MARKS = {
     "question": "is_question",
     "decision": "is_decision",
@@ -150,6 +151,11 @@ def _export_notes(
                 "reach_source": note.reach_source,
                 "owner": note.owner,
                 "status": note.status,
+                # The action plan and the ledger (maps/plan.py): by when, and what settled it.
+                "due_on": note.due_on.isoformat() if note.due_on else None,
+                "evidence_source": note.evidence_source,
+                "evidence_note": note.evidence_note,
+                "settled_at": note.settled_at.isoformat() if note.settled_at else None,
                 "links": [note_ref[pk] for pk in links],
                 "author": author_name(note.author),
                 # Notes folded into this one (maps/services/folding.py): their words and writers.

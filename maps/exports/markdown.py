@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from maps.exports.document import BACKSTORY_FIELDS, PERSONA_FIELDS, SCOPE_FIELDS
 from maps.exports.readable import ReadableMap, bidi_isolated, readable
 from maps.models import BigQuestion, Insight, JourneyMap, Persona, Sticky
-from maps.selectors import pain_rank
+from maps.plan import pain_rank
 
 # Text must show as written, never as markup (or as HTML, where the renderer allows it).
 _MD_INLINE = re.compile(r"([\\`*_{}\[\]<>()#+!|~&$])")

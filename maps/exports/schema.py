@@ -9,7 +9,8 @@ Two things are ours rather than JSON Schema's, both read by `validation.ExportVa
 - "integer" means a JSON integer: never 1.0 (nor true), as the format always writes them;
 - the `decimal` keyword: a decimal written as text ("12.50", a JSON number is accepted too)
   with at most `digits` digits, `places` of them after the point, and between `minimum` and
-  `maximum` where the schema gives them.
+  `maximum` where the schema gives them;
+- the `when` keyword: a date ("date") or a date and time with its offset ("datetime"), as text.
 """
 
 from __future__ import annotations
@@ -88,6 +89,12 @@ def decimal(
     if between is not None:
         spec["minimum"], spec["maximum"] = between
     return {"type": ["string", "number", "null"] if nullable else ["string", "number"], "decimal": spec}
+
+
+def when(kind: str) -> Schema:
+    """A date (`kind` "date": 2026-12-03) or a moment with its offset ("datetime":
+    2026-12-03T10:00:00+00:00), as text, or null: the `when` keyword."""
+    return {"type": ["string", "null"], "when": kind}
 
 
 def one_of(values: Any, *, nullable: bool = False) -> Schema:
@@ -178,6 +185,10 @@ def document_schema() -> Schema:
             "reach_source": model_text(Sticky, "reach_source"),
             "owner": model_text(Sticky, "owner"),
             "status": one_of(["", *OpportunityStatus.values]),
+            "due_on": when("date"),
+            "evidence_source": model_text(Sticky, "evidence_source"),
+            "evidence_note": model_text(Sticky, "evidence_note"),
+            "settled_at": when("datetime"),
             "links": array(REF, max_items=MAX_LINKS),
             "author": text(AUTHOR_MAX_LENGTH, nullable=True),
             "folded": array(
@@ -185,7 +196,8 @@ def document_schema() -> Schema:
                 max_items=MAX_FOLDED,
             ),
         },
-        optional=("folded",),  # version 1
+        # `folded`: not in version 1; the follow-up: not in versions 1 and 2.
+        optional=("folded", "due_on", "evidence_source", "evidence_note", "settled_at"),
     )
     vote = record(
         {

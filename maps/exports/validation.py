@@ -13,7 +13,9 @@ It returns the document with its decimals written out ("12.5" → "12.50"); the 
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -71,6 +73,34 @@ def decimal_problem(
     return None
 
 
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def when_problem(value: str, kind: str) -> str | None:
+    """What is wrong with a date ("date") or a moment with its offset ("datetime"), or None."""
+    try:
+        if kind == "date":
+            if not DATE.fullmatch(value):
+                return "date"
+            datetime.date.fromisoformat(value)
+        elif datetime.datetime.fromisoformat(value).utcoffset() is None:
+            return "datetime"
+    except ValueError:
+        return kind
+    return None
+
+
+def _when_keyword(validator: Any, kind: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and when_problem(instance, kind):
+        yield ValidationError(kind)
+
+
+def _bad_when(error: ValidationError) -> str:
+    if error.validator_value == "date":
+        return _("a date, written like 2026-12-03")
+    return _("a date and time with its offset, written like 2026-12-03T10:00:00+00:00")
+
+
 def _decimal_keyword(
     validator: Any, spec: dict[str, Any], instance: Any, schema: Any
 ) -> Iterator[ValidationError]:
@@ -82,7 +112,7 @@ def _decimal_keyword(
 
 ExportValidator = validators.extend(
     Draft202012Validator,
-    validators={"decimal": _decimal_keyword},
+    validators={"decimal": _decimal_keyword, "when": _when_keyword},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
 )
 
@@ -199,6 +229,7 @@ PROBLEMS: dict[str, Callable[[ValidationError], str]] = {
     "required": lambda error: _("missing"),
     "additionalProperties": lambda error: _("unknown field"),
     "decimal": _bad_decimal,
+    "when": _bad_when,
 }
 
 

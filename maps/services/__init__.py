@@ -4,7 +4,7 @@ These functions know nothing of workshops or roles: the caller (workshops.ops) c
 do what, and broadcasts the returned `Change` after commit. By what they change:
 
 - `change.py`: what a write returns (`Change`, `NoteSwap`) or raises (`MapRefused`);
-- `notes.py`: sticky notes (create, edit, style, move, delete, restore, link, reveal);
+- `notes.py`: sticky notes (create, edit, style, settle, move, delete, restore, link, reveal);
 - `folding.py`: notes that say the same folded into one, and unfolded; suggestions dismissed;
 - `board.py`: stages, lanes, the scope and the backstory;
 - `analysis.py`: the emotion line, figures per stage and insights;
@@ -58,6 +58,7 @@ from maps.services.notes import (
     sticky_link,
     sticky_move,
     sticky_restore,
+    sticky_settle,
     sticky_style,
 )
 from maps.services.votes import VOTE_LANES, open_vote, vote_cast, vote_close, vote_start
@@ -101,6 +102,7 @@ __all__ = [
     "sticky_link",
     "sticky_move",
     "sticky_restore",
+    "sticky_settle",
     "sticky_fold",
     "sticky_unfold",
     "similar_dismiss",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -57,7 +57,7 @@ def share_link_create(
     journey_map: JourneyMap,
     created_by: AbstractBaseUser,
     label: str = "",
-    expires_at: datetime | None = None,
+    expires_at: datetime.datetime | None = None,
 ) -> ShareLink:
     if expires_at is not None and expires_at <= timezone.now():
         raise MapRefused(_("The expiry must be in the future."), code="invalid")
@@ -223,6 +223,10 @@ def _import_notes(
                 reach_source=note["reach_source"],
                 owner=note["owner"],
                 status=note["status"],
+                due_on=_when(note.get("due_on"), datetime.date),
+                evidence_source=note.get("evidence_source", ""),
+                evidence_note=note.get("evidence_note", ""),
+                settled_at=_when(note.get("settled_at"), datetime.datetime),
                 **{attr: mark in note["marks"] for mark, attr in exports.MARKS.items()},
             )
             new.append((note["ref"], sticky))
@@ -236,6 +240,11 @@ def _import_notes(
         for link in note["links"]
     )
     return by_ref
+
+
+def _when(text: str | None, kind: type[datetime.date]) -> Any:
+    """A date or a moment as the document writes it (validated already), or None."""
+    return None if text is None else kind.fromisoformat(text)
 
 
 def _import_folded(doc: dict[str, Any], by_ref: dict[str, Sticky], person: Any) -> None:
@@ -286,14 +295,16 @@ def map_copy(
 
 
 @transaction.atomic
-def map_mark_reviewed(*, journey_map: JourneyMap, now: datetime | None = None) -> JourneyMap:
+def map_mark_reviewed(*, journey_map: JourneyMap, now: datetime.datetime | None = None) -> JourneyMap:
     journey_map.last_reviewed_at = now or timezone.now()
     journey_map.save(update_fields=["last_reviewed_at"])
     return journey_map
 
 
 @transaction.atomic
-def map_archive(*, journey_map: JourneyMap, archived: bool, now: datetime | None = None) -> JourneyMap:
+def map_archive(
+    *, journey_map: JourneyMap, archived: bool, now: datetime.datetime | None = None
+) -> JourneyMap:
     """Archive a map (it leaves the main list) or bring it back."""
     journey_map.archived_at = (now or timezone.now()) if archived else None
     journey_map.save(update_fields=["archived_at"])

@@ -32,6 +32,7 @@ STYLE_FIELDS = (
     "reach_source",
     "owner",
     "status",
+    "due_on",
 )
 
 
@@ -168,6 +169,33 @@ def sticky_style(
         sticky,
         {"fields": changed},
         **{k: style[k] for k in changed},
+    )
+    return _changed(event, sticky, drawn)
+
+
+def sticky_settle(
+    *,
+    journey_map: JourneyMap,
+    author: AbstractBaseUser,
+    sticky: Sticky,
+    evidence: str,
+    source: str,
+    note: str = "",
+    op_id: str | None = None,
+) -> Change:
+    """An assumption checked: the evidence that settled it (a source, a short note) sets the level
+    the note rests on. Logged as `sticky.settle`, so the map's history says who checked what."""
+    event, sticky, drawn = _save_alive(
+        journey_map,
+        author,
+        "sticky.settle",
+        op_id,
+        sticky,
+        {"evidence": evidence},
+        evidence=evidence,
+        evidence_source=source,
+        evidence_note=note,
+        settled_at=timezone.now(),
     )
     return _changed(event, sticky, drawn)
 

@@ -1,5 +1,5 @@
-// The options dialogs: a note's (colour, marks, figures, lane, links, edit, delete) and a
-// stage's (rename, move, delete, add a figure), plus the keys that reach the same actions
+// The options dialogs: a note's (colour, marks, figures, follow-up, evidence, lane, links, edit,
+// delete) and a stage's (rename, move, delete, add a figure), plus the keys that reach the same actions
 // from a focused note. Each control sends its op at once; a live update refills the open
 // dialog without undoing the control in the person's hands.
 import { $, $$, canWrite } from "./dom.js";
@@ -12,6 +12,13 @@ let menuStage = null;
 function openMenu(sticky) {
   menuSticky = sticky.dataset.sticky;
   fillMenu();
+  // What settled it: filled once, as the dialog opens, so that an update never takes what the
+  // person is typing there; it is sent only by "Record the evidence".
+  const dialog = $("#sticky-dialog");
+  const fields = { evidence: sticky.dataset.evidence, source: sticky.dataset.evidenceSource, note: sticky.dataset.evidenceNote };
+  for (const control of $$("[data-settle-field]", dialog)) control.value = fields[control.dataset.settleField] || "";
+  const level = $("[data-settle-field=evidence]", dialog);
+  if (!level.value) level.selectedIndex = 0;
   $("#sticky-dialog").showModal();
 }
 
@@ -97,6 +104,10 @@ document.addEventListener("click", (event) => {
       const into = $("select[data-fold-target]", dialog).value;
       if (into) live.send("sticky.fold", { sticky: into, notes: [menuSticky] });
       dialog.close();
+    } else if (target.matches("[data-settle-save]")) {
+      const data = { sticky: menuSticky };
+      for (const control of $$("[data-settle-field]", dialog)) data[control.dataset.settleField] = control.value;
+      live.send("sticky.settle", data);
     } else if (target.matches("[data-spotlight-note]")) {
       live.send("spotlight.set", { target: `sticky-${menuSticky}` });
       dialog.close();

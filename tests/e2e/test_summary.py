@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -104,6 +105,22 @@ def fill_camping_map(workshop: Workshop) -> None:
             **extra,
         )
         made.append(change.sticky)
+    # An assumption someone checks next, and one checked already (the ledger and the plan).
+    maps_services.sticky_style(
+        journey_map=journey_map,
+        author=owner,
+        sticky=made[2],
+        owner="Research",
+        due_on=timezone.localdate() + timedelta(days=14),
+    )
+    maps_services.sticky_settle(
+        journey_map=journey_map,
+        author=owner,
+        sticky=made[5],
+        evidence=Evidence.RESEARCH,
+        source="Support tickets, Oct 2026",
+        note="One call in three asks whether the booking went through",
+    )
     for stage, text, owner_name, status, pains in OPPORTUNITIES:
         opportunity = maps_services.sticky_create(
             journey_map=journey_map,
@@ -212,12 +229,12 @@ def test_a_stakeholder_reads_a_shared_summary_and_a_revoked_link_is_gone(
     assert overflow <= 0 and too_wide == [], f"{overflow}px wider than the phone: {too_wide}"
     # The other downloads open in place, still within the phone; a link offers no JSON or CSV.
     phone.get_by_text("Other downloads").click()
-    expect(phone.get_by_role("link", name="Markdown")).to_be_visible()
+    expect(phone.get_by_role("link", name="Markdown", exact=True)).to_be_visible()
     expect(phone.get_by_role("link", name="CSV (the notes)")).to_have_count(0)
     phone.screenshot(path=str(screenshots_dir / "summary-phone-downloads.png"))
     assert phone.evaluate(WIDER_THAN_THE_SCREEN) == []
     with phone.expect_download() as download:
-        phone.get_by_role("link", name="Markdown").click()
+        phone.get_by_role("link", name="Markdown", exact=True).click()
     assert download.value.suggested_filename.endswith(".md")
 
     # The PDF, through the share link too; its first page as an image.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -97,12 +98,22 @@ def build(owner: Any, mia: Any, ravi: Any) -> JourneyMap:
         f"Starter kit at check-in {SCRIPT}",
         owner="Campsite ops | team",
         status="planned",
+        due_on=datetime.date(2027, 1, 15),
         colour="green",
     )
     signs = note(ravi, 3, "opportunities", "Clear signs from the motorway", owner="Marketing", status="idea")
     for pain in (jam, charcoal):
         services.sticky_link(journey_map=journey_map, author=owner, sticky=help_desk, to=pain, linked=True)
     services.sticky_link(journey_map=journey_map, author=owner, sticky=call, to=thought, linked=True)
+    # Checked: what settled it travels with the note (`sticky.settle`).
+    services.sticky_settle(
+        journey_map=journey_map,
+        author=owner,
+        sticky=charcoal,
+        evidence="research",
+        source=f"Exit survey {CJK}",
+        note=FORMULA,
+    )
     services.sticky_move(
         journey_map=journey_map,
         author=owner,

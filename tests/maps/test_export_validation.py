@@ -221,6 +221,8 @@ EVERY_PROBLEM = [
     ("decimal", put("notes.0.reach_share", "1.001")),
     ("decimal", put("notes.0.reach_share", "1e9")),
     ("decimal", put("notes.0.reach_share", "101")),
+    ("when", put("notes.0.due_on", "2027-13-01")),
+    ("when", put("notes.0.settled_at", "2027-01-01T10:00")),
 ]
 JSONSCHEMA_WORDS = re.compile(
     r"is not of type|is not one of|is a required property|Additional properties|is too long|is too short"

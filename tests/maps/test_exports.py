@@ -39,7 +39,7 @@ def leaks(text: str) -> list[str]:
 
 def test_the_json_export_holds_the_whole_visible_map(full_map):
     data = json.loads(exports.export_json(full_map))
-    assert (data["format"], data["version"], data["kind"]) == ("journeymap", 2, "current")
+    assert (data["format"], data["version"], data["kind"]) == ("journeymap", 3, "current")
     assert data["title"] == full_map.title and data["persona"]["name"].startswith("Mei <script>")
     assert data["scope"]["scenario"].startswith("Plan a weekend =HYPERLINK")
     assert data["backstory"]["narrative"] == "Line one\n\nLine | two"
@@ -83,6 +83,10 @@ def test_the_json_export_holds_the_whole_visible_map(full_map):
         "reach_source": "",
         "owner": "",
         "status": "",
+        "due_on": None,
+        "evidence_source": "",
+        "evidence_note": "",
+        "settled_at": None,
         "links": None,
         "author": "Mia",
         "folded": [],
@@ -91,7 +95,14 @@ def test_the_json_export_holds_the_whole_visible_map(full_map):
     jam = notes[f"An hour in a traffic jam {fullmap.FORMULA}"]
     assert (jam["severity"], jam["reach_share"], jam["reach_source"]) == (3, "42.50", "Survey, 2025")
     kit = notes[f"Starter kit at check-in {fullmap.SCRIPT}"]
-    assert (kit["owner"], kit["status"]) == ("Campsite ops | team", "planned")
+    assert (kit["owner"], kit["status"], kit["due_on"]) == ("Campsite ops | team", "planned", "2027-01-15")
+    charcoal = notes["Charcoal took two hours to light"]
+    assert (charcoal["evidence"], charcoal["evidence_source"], charcoal["evidence_note"]) == (
+        "research",
+        f"Exit survey {fullmap.CJK}",
+        fullmap.FORMULA,
+    )
+    assert charcoal["settled_at"].endswith("+00:00")
     assert sorted(kit["links"]) == sorted([jam["ref"], notes["Charcoal took two hours to light"]["ref"]])
     # The move put the script note second in its cell, and positions are renumbered per cell.
     first_cell = [n["text"] for n in data["notes"] if (n["stage"], n["lane"]) == ("s1", "actions")]
@@ -384,8 +395,8 @@ def test_a_file_with_a_bom_is_read(good):
 def test_another_json_file_or_version_is_named_as_such(owner, good):
     assert "not a Journeymap export" in import_error(owner, [1, 2])
     assert "not a Journeymap export" in import_error(owner, {"title": "x"})
-    message = import_error(owner, broken(good, lambda d: d.update(version=3)))
-    assert message.startswith("version:") and "version 3 is not supported" in message
+    message = import_error(owner, broken(good, lambda d: d.update(version=4)))
+    assert message.startswith("version:") and "version 4 is not supported" in message
     assert "is not supported" in import_error(owner, broken(good, lambda d: d.update(version=True)))
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from maps import events
 from maps.changes import changes_since
 from maps.models import Evidence, Sticky
-from maps.selectors import RankedNote, evidence_shares, public_name, teams_to_tell
+from maps.plan import evidence_shares
+from maps.summary import RankedNote, public_name, teams_to_tell
 from workshops.summary_views import QUIET_KINDS, ROOM_CHANGE_WORDS
 
 

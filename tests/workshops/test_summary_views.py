@@ -239,9 +239,7 @@ def test_opportunities_show_owner_status_pains_and_teams(workshop, member):
     note(journey_map, member.user, "Signs at the exits", "opportunities")
     maps_services.sticky_link(journey_map=journey_map, author=member.user, sticky=pain, to=idea, linked=True)
     page = client_for(member.user).get(summary_url(workshop)).content.decode()
-    opportunities = page[
-        page.index("Opportunities and who follows them up") : page.index("Teams that should know")
-    ]
+    opportunities = page[page.index("The action plan") : page.index("The assumption ledger")]
     assert "Sell fire starters" in opportunities and "Planned" in opportunities
     assert "Charcoal will not light" in opportunities and "no owner yet" in opportunities
     teams = page[page.index("Teams that should know") : page.index("The big picture")]

@@ -111,6 +111,7 @@ class StickyStyleForm(OpForm):
     reach_source = forms.CharField(max_length=200, required=False, strip=True)
     owner = forms.CharField(max_length=100, required=False, strip=True)
     status = forms.ChoiceField(choices=[("", "—"), *OpportunityStatus.choices], required=False)
+    due_on = forms.DateField(required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -125,6 +126,17 @@ class StickyStyleForm(OpForm):
 
 class StickyForm(OpForm):
     sticky = RowField()
+
+
+class StickySettleForm(OpForm):
+    """What settled an assumption once checked: the level it rests on now, and where from."""
+
+    sticky = RowField()
+    evidence = forms.ChoiceField(choices=[(e.value, e.label) for e in (Evidence.RESEARCH, Evidence.ANECDOTE)])
+    source = forms.CharField(
+        max_length=200, strip=True, error_messages={"required": _("Say where the evidence comes from.")}
+    )
+    note = forms.CharField(max_length=STICKY_MAX_LENGTH, required=False, strip=True)
 
 
 class StickyRestoreForm(OpForm):
