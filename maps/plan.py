@@ -1,12 +1,14 @@
 """After the workshop: the assumption ledger and the action plan.
 
 Selectors over what the summary has read already (`maps.summary.map_summary`): no query of
-their own. Where the method leaves it open, these are our choices (docs/summary.md):
+their own. Where the method leaves it open, these are our choices (docs/sharing.md):
 
 - An assumption is a note whose evidence is still "assumption". The ones worth checking first
   are those the team weighed: dots from a closed vote, a severity, a reach, a follow-up (an
-  owner or a due date), or a place in the pain points or opportunities lanes, which the play
-  ranks. "Validate next" lists them by the pain ranking (dots, then severity, then reach).
+  owner or a due date), or a place in the pain points lane, which the play ranks. "Validate
+  next" lists them by the pain ranking (dots, then severity, then reach). Opportunities are
+  left out of it: they are what the team will do, already in the plan, not what it believes
+  about the customer.
 - A note is checked once someone recorded what settled it (`sticky.settle`: a level, a source,
   a short note). Setting its level back to assumption puts it back in the ledger.
 - The action plan is every opportunity, and every validation: an assumption given an owner or a
@@ -147,7 +149,9 @@ def follow_up(
         return PlanItem(note, kind, dots.get(note.pk, 0), pains, today)
 
     def weighed(note: Sticky) -> bool:
-        ranked = note.lane.key in (layout.PAINS.key, layout.OPPORTUNITIES.key)
+        if note.lane.key == layout.OPPORTUNITIES.key:
+            return False
+        ranked = note.lane.key == layout.PAINS.key
         figures = note.severity or note.reach_share is not None or note.reach_count is not None
         return bool(ranked or dots.get(note.pk) or figures or has_follow_up(note))
 

@@ -95,6 +95,7 @@ class Importer:
     row: Callable[[PlanItem, str], list[str]]  # the item (and the map's title) as the columns
     label_column: str
     joined: str | None = None  # labels in one cell, joined so; None: the column repeated
+    labels: Callable[[PlanItem], list[str]] = labels
 
 
 def _jira(item: PlanItem, title: str) -> list[str]:
@@ -103,22 +104,31 @@ def _jira(item: PlanItem, title: str) -> list[str]:
 
 
 def _linear(item: PlanItem, title: str) -> list[str]:
-    return [item.note.text, description(item, title), LINEAR_STATUS[item.status], "No priority"]
+    # An id of our own, so a file imported twice is recognisable; the team is chosen on import.
+    fields = [f"JM-{item.note.pk}", "", item.note.text, description(item, title)]
+    return [*fields, LINEAR_STATUS[item.status], "No priority"]
 
 
 def _github(item: PlanItem, title: str) -> list[str]:
     return [item.note.text, description(item, title), "closed" if item.done else "open"]
 
 
+def _github_labels(item: PlanItem) -> list[str]:
+    # GitHub's issues are open or closed only: how far it has come goes as a label too.
+    return [*labels(item), *([f"status-{item.status}"] if item.status else [])]
+
+
 # Each tracker's importer and the column names it reads (docs/export-format.md, "The action
 # plan"): Jira Cloud's CSV import (Summary required; a repeated Labels column per label; the due
-# date as yyyy-MM-dd, the format to give its wizard), Linear's importer for its own CSV (Title,
-# Description, Status, Priority, Labels joined by ", "), and for GitHub, which has no importer of
-# its own, the title/body/labels/state columns of the github-csv-tools command.
+# date as yyyy-MM-dd, the format to give its wizard), Linear's importer for its own CSV (ID,
+# Team, Title, Status at least; Labels joined by ", "), and for GitHub, which has no importer of
+# its own, the title/body/state/labels columns of the github-csv-tools command.
 IMPORTERS: dict[str, Importer] = {
     "jira": Importer(("Summary", "Issue Type", "Description", "Status", "Due Date"), _jira, "Labels"),
-    "linear": Importer(("Title", "Description", "Status", "Priority"), _linear, "Labels", joined=", "),
-    "github": Importer(("title", "body", "state"), _github, "labels", joined=","),
+    "linear": Importer(
+        ("ID", "Team", "Title", "Description", "Status", "Priority"), _linear, "Labels", joined=", "
+    ),
+    "github": Importer(("title", "body", "state"), _github, "labels", joined=",", labels=_github_labels),
 }
 
 
@@ -130,11 +140,11 @@ def export_plan_csv(journey_map: JourneyMap, tracker: str) -> str:
     title = summary["journey_map"].title
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)
-    most = max((len(labels(item)) for item in items), default=1)
+    most = max((len(importer.labels(item)) for item in items), default=1)
     repeated = 1 if importer.joined is not None else most
     writer.writerow([*importer.columns, *[importer.label_column] * repeated])
     for item in items:
-        mine = labels(item)
+        mine = importer.labels(item)
         if importer.joined is not None:
             mine = [importer.joined.join(mine)]
         row = [*importer.row(item, title), *mine, *[""] * (repeated - len(mine))]

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from maps import services as maps_services
 from maps.models import EmotionRating, Evidence, Persona, Vote, VoteDot
-from tests.e2e.pages import facilitator_opens_room
+from tests.e2e.pages import facilitator_opens_room, picture_of
 from workshops import services
 from workshops.models import Workshop
 
@@ -216,6 +216,8 @@ def test_a_stakeholder_reads_a_shared_summary_and_a_revoked_link_is_gone(
     # Screenshots for review: the participants' page and the shared page, laptop and phone.
     settle(fac)
     fac.screenshot(path=str(screenshots_dir / "summary-desktop.png"), full_page=True)
+    for part in ("action-plan", "ledger"):
+        picture_of(fac, f"section.{part}", screenshots_dir / f"summary-{part}-camping.png")
     settle(stakeholder)
     stakeholder.screenshot(path=str(screenshots_dir / "summary-shared-desktop.png"), full_page=True)
     phone = new_page((390, 844), is_mobile=True, has_touch=True, device_scale_factor=2)
@@ -223,6 +225,7 @@ def test_a_stakeholder_reads_a_shared_summary_and_a_revoked_link_is_gone(
     settle(phone)
     phone.screenshot(path=str(screenshots_dir / "summary-phone.png"))
     phone.screenshot(path=str(screenshots_dir / "summary-phone-full.png"), full_page=True)
+    picture_of(phone, "section.action-plan", screenshots_dir / "summary-action-plan-phone.png")
     # Nothing wider than the phone but the tables, which scroll sideways in their own box.
     too_wide = phone.evaluate(WIDER_THAN_THE_SCREEN)
     overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

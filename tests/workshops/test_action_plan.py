@@ -130,6 +130,7 @@ def test_the_ledger_counts_each_stage_and_lists_the_weighed_assumptions_worst_fi
     severe = note(journey_map, member.user, "Lost bookings", "pains", stage=1, severity=3)
     voted = note(journey_map, member.user, "No shade", "pains", stage=2)
     owned = note(journey_map, member.user, "They read the pre-read", "thoughts", stage=2, owner="Research")
+    note(journey_map, member.user, "A shade sail", "opportunities", stage=2, owner="Shop")  # in the plan only
     vote = Vote.objects.create(journey_map=journey_map, lane=journey_map.lanes.get(key="pains"))
     VoteDot.objects.create(vote=vote, voter=member.user, sticky=voted)
     Vote.objects.filter(pk=vote.pk).update(closed_at=timezone.now())
@@ -361,13 +362,14 @@ def test_the_jira_file_has_the_columns_jiras_importer_reads(workshop, member, pl
 
 def test_the_linear_file_has_the_columns_linears_importer_reads(workshop, member, planned):
     header, *rows = importer_rows(workshop, member.user, "linear")
-    assert header == ["Title", "Description", "Status", "Priority", "Labels"]
+    assert header == ["ID", "Team", "Title", "Description", "Status", "Priority", "Labels"]
     kit, check = rows
-    assert (kit[2], kit[3]) == ("In Progress", "No priority")
+    assert kit[:3] == [f"JM-{planned[0].pk}", "", "'=Sell fire starters, and drinks"]
+    assert (kit[4], kit[5]) == ("In Progress", "No priority")
     # Split as Linear's importer splits them.
-    assert kit[4].split(", ") == ["opportunity", stage_label(planned[0]), "owner-Shop-team"]
-    assert "Due: 2027-03-01" in kit[1]
-    assert (check[2], check[4].split(", ")) == (
+    assert kit[6].split(", ") == ["opportunity", stage_label(planned[0]), "owner-Shop-team"]
+    assert "Due: 2027-03-01" in kit[3]
+    assert (check[4], check[6].split(", ")) == (
         "Done",
         ["validation", stage_label(planned[1]), "owner-Research"],
     )
@@ -379,6 +381,6 @@ def test_the_github_file_has_the_columns_github_csv_tools_reads(workshop, member
     kit, check = rows
     assert (kit[2], kit[3].split(",")) == (
         "open",
-        ["opportunity", stage_label(planned[0]), "owner-Shop-team"],
+        ["opportunity", stage_label(planned[0]), "owner-Shop-team", "status-in_progress"],
     )
-    assert check[2] == "closed"
+    assert check[2] == "closed" and check[3].endswith(",status-done")

@@ -170,6 +170,7 @@ TEXT_OPS: dict[str, dict[str, Any]] = {
     "sticky.create": {"stage": "stage", "lane": "lane", "text": "ok"},
     "sticky.edit": {"sticky": "sticky", "text": "ok"},
     "sticky.style": {"sticky": "sticky", "reach_source": "ok", "owner": "ok"},
+    "sticky.settle": {"sticky": "sticky", "evidence": "research", "source": "ok", "note": "ok"},
     "backstory.edit": {"part": "needs", "text": "ok"},
     "stage.create": {"name": "ok"},
     "stage.rename": {"stage": "stage", "name": "ok"},

@@ -1,4 +1,4 @@
-"""Write a map out as JSON, Markdown, CSV or SVG: `manage.py export_map 12 --format md -o map.md`."""
+"""Write a map out (JSON, Markdown, CSV, SVG or its action plan): `manage.py export_map 12 --format md`."""
 
 from __future__ import annotations
 
