@@ -6,7 +6,7 @@ The text stays text (selectable, searchable); CJK needs a CJK font on the machin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.staticfiles import finders
@@ -24,13 +24,17 @@ def _no_fetching(url: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def summary_pdf(
-    *, journey_map: JourneyMap, people: Sequence[Person] = (), language: str | None = None
+    *,
+    journey_map: JourneyMap,
+    people: Sequence[Person] = (),
+    language: str | None = None,
+    then: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The summary of `journey_map` as PDF bytes (A4 landscape), in `language` or the active one."""
     from weasyprint import CSS, HTML  # imported late: loading Pango takes a moment
 
     with translation.override(language or translation.get_language()):
-        context = map_summary(journey_map=journey_map, people=people)
+        context = map_summary(journey_map=journey_map, people=people, then=then)
         context["language"] = translation.get_language()
         html = render_to_string("maps/summary_pdf.html", context)
     stylesheet = CSS(filename=finders.find("css/summary.css"), url_fetcher=_no_fetching)

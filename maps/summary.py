@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Min
 from maps import layout
 from maps.folds import with_folds
 from maps.models import JourneyMap, MapEvent, Sticky, VoteDot
+from maps.moves import moved
 from maps.plan import evidence_shares, follow_up, pain_rank
 from maps.reasons import reasons_by_stage
 from maps.selectors import emotion_line, insights, lane_label
@@ -63,7 +64,9 @@ def _rank_key(ranked: RankedNote) -> tuple[float, ...]:
     return pain_rank(ranked.note, ranked.votes)
 
 
-def map_summary(*, journey_map: JourneyMap, people: Sequence[Person] = ()) -> dict[str, Any]:
+def map_summary(
+    *, journey_map: JourneyMap, people: Sequence[Person] = (), then: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Everything a stakeholder reads about a map, as anyone may see it (docs/sharing.md).
 
     Notes and ratings still private (written or given before a reveal) are left out; dots count
@@ -71,7 +74,8 @@ def map_summary(*, journey_map: JourneyMap, people: Sequence[Person] = ()) -> di
     stages and their figures, lanes, notes with their authors, links, emotion ratings, dots,
     big-picture answers, the reasons given in "why do we see this differently?" rounds, and two
     on the event log (who did something when, and on which days); one more for the notes folded
-    into others, on a map that has some.
+    into others, on a map that has some. `then`: the map as a follow-up session found it
+    (`maps.moves.snapshot`), to say what moved since; the caller reads it.
     """
     journey_map = JourneyMap.objects.select_related("persona").get(pk=journey_map.pk)
     stages = list(journey_map.stages.prefetch_related("metrics"))
@@ -122,8 +126,12 @@ def map_summary(*, journey_map: JourneyMap, people: Sequence[Person] = ()) -> di
     for stage in stages:
         stage.reasons = reasons.get(stage.pk, [])
 
+    line = emotion_line(journey_map=journey_map, stages=stages, viewer_id=None)
+    # After a follow-up session began: what moved since (maps/moves.py), from what is read here.
+    moves = moved(then=then, stages=stages, notes=notes, cells=line["emotion_cells"]) if then else None
     return {
         "journey_map": journey_map,
+        "moves": moves,
         "has_reasons": bool(reasons),
         "persona": journey_map.persona,
         "stages": stages,
@@ -136,7 +144,7 @@ def map_summary(*, journey_map: JourneyMap, people: Sequence[Person] = ()) -> di
         "unowned": [o for o in opportunities if not o.note.owner.strip()],
         "evidence": evidence_shares(notes),
         **follow_up(notes=notes, stages=stages, dots=dots, linked=linked),
-        **emotion_line(journey_map=journey_map, stages=stages, viewer_id=None),
+        **line,
         **insights(journey_map=journey_map),
         **_taking_part(journey_map, people),
     }

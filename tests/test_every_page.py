@@ -70,6 +70,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "map_export":          ("404 404 200 200 200 200 404",  "404"),
     "map_duplicate":       ("302 405 405 405 405 405 302",  "302 405 405 405 405 405 302"),
     "map_review":          ("302 405 405 405 405 405 302",  "302 405 405 405 405 405 302"),
+    "map_follow_up":       ("302 405 405 405 405 405 302",  "302 405 405 405 405 405 302"),
     "map_archive":         ("302 405 405 405 405 405 302",  "302 405 405 405 405 405 302"),
     "map_delete":          ("302 404 404 404 404 200 302",  "302 404 404 404 404 404 302"),
     # GET with ?with=<the owner's copy>, as its form sends it; the comparison needs both maps

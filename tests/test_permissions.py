@@ -193,6 +193,7 @@ POSTS = {
     },
     "map_duplicate": lambda s: {"kind": "future", "title": ""},
     "map_review": lambda s: {},
+    "map_follow_up": lambda s: {},
     "map_archive": lambda s: {"archived": "1"},
     "map_delete": lambda s: {},
     "persona_list": lambda s: {"name": "Walked persona"},

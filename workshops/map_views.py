@@ -127,6 +127,20 @@ def map_review(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def map_follow_up(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start a follow-up session on the map (its owner only), and go to its room."""
+    workshop = _owned(request, slug)
+    follow_up = services.follow_up_create(workshop=workshop, by=request.user)
+    messages.success(
+        request,
+        _("A follow-up session on “%(title)s” is ready: share its join code with the team.")
+        % {"title": workshop.title},
+    )
+    return redirect("room", slug=follow_up.slug)
+
+
+@login_required
+@require_POST
 def map_archive(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = _owned(request, slug)
     archived = request.POST.get("archived") == "1"

@@ -72,6 +72,10 @@ class Workshop(models.Model):
     why_until = models.DateTimeField(null=True, blank=True)
     timer_deadline = models.DateTimeField(null=True, blank=True)
     timer_remaining = models.DurationField(default=timedelta)
+    # A follow-up session (services.follow_up_create): the session it follows on the same map,
+    # and the map as it stood when it began (maps.moves.snapshot), which the summary compares.
+    follows = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    baseline = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -103,7 +107,7 @@ class Workshop(models.Model):
 
 class AgendaStep(models.Model):
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
-    key = models.CharField(max_length=20, choices=[(s.key, s.title) for s in play.STEPS])
+    key = models.CharField(max_length=20, choices=[(key, step.title) for key, step in play.BY_KEY.items()])
     position = models.PositiveSmallIntegerField()
     time_box = models.DurationField()
     skipped = models.BooleanField(default=False)

@@ -155,4 +155,64 @@ STEPS: tuple[PlayStep, ...] = (
     ),
 )
 
-BY_KEY: dict[str, PlayStep] = {step.key: step for step in STEPS}
+# A follow-up session on a map the team made before (workshops.services.follow_up_create): short,
+# and about what happened since, not about mapping again.
+FOLLOW_UP_STEPS: tuple[PlayStep, ...] = (
+    PlayStep(
+        key="changes",
+        title=_("What changed since last time"),
+        minutes=10,
+        range_label=_("about 10 min"),
+        goal=_("Catch up on what moved since the last session, before deciding anything."),
+        produce=_("A shared view of what changed on the map, and of anything that changed outside it."),
+        prompts=(
+            _("Read “What moved since the last session” on the summary together."),
+            _("What happened to the customer, the product or the team that the map does not show yet?"),
+        ),
+        board=True,
+    ),
+    PlayStep(
+        key="plan",
+        title=_("The action plan, item by item"),
+        minutes=20,
+        range_label=_("15 to 30 min"),
+        goal=_("Go through every opportunity and every assumption being checked: done, moving, stuck?"),
+        produce=_(
+            "An up-to-date status, owner and due date on each item, and the evidence for what was checked."
+        ),
+        prompts=(
+            _("For each item: what has happened since? Update its status."),
+            _("Is anything past its due date? Agree a new date or drop it."),
+            _("Which assumptions were checked? Record what settled them."),
+        ),
+        lanes=("opportunities", "pains"),
+    ),
+    PlayStep(
+        key="figures",
+        title=_("The stage figures, then and now"),
+        minutes=10,
+        range_label=_("about 10 min"),
+        goal=_("See whether the numbers moved where the team acted."),
+        produce=_("Today's figures for each stage, beside the ones from the last session."),
+        prompts=(
+            _("Add this period's figures to each stage (its options on the board)."),
+            _("Did a figure move where an opportunity was delivered? Where did nothing move?"),
+        ),
+        board=True,
+    ),
+    PlayStep(
+        key="rerate",
+        title=_("Re-rate the emotion line"),
+        minutes=10,
+        range_label=_("about 10 min"),
+        goal=_("Rate again how the persona feels at each stage, knowing what changed."),
+        produce=_("A new emotion line; the summary shows how far each stage moved."),
+        prompts=(
+            _("Rate each stage again: your new rating replaces your old one."),
+            _("Where did the line rise or fall since last time, and why?"),
+        ),
+        board=True,
+    ),
+)
+
+BY_KEY: dict[str, PlayStep] = {step.key: step for step in (*STEPS, *FOLLOW_UP_STEPS)}

@@ -98,6 +98,17 @@ def room_context(*, workshop_id: int, now: datetime) -> dict[str, Any]:
     }
 
 
+def follow_up_baseline(*, journey_map_id: int) -> dict[str, Any] | None:
+    """The map as the latest follow-up session on it found it (maps.moves.snapshot), or None
+    if it has had none: what the summary compares with now (one query)."""
+    return (
+        Workshop.objects.filter(journey_map_id=journey_map_id, baseline__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values_list("baseline", flat=True)
+        .first()
+    )
+
+
 def summary_people(*, journey_map_id: int) -> list[Person]:
     """Everyone in a workshop on this map, named as a shared page may name them (one query).
 

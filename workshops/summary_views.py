@@ -26,7 +26,7 @@ from maps.pdf import summary_pdf
 from maps.summary import map_summary
 from workshops.map_views import export_response
 from workshops.models import Participant
-from workshops.selectors import EXPORT_FORMATS, participant_for, summary_people
+from workshops.selectors import EXPORT_FORMATS, follow_up_baseline, participant_for, summary_people
 
 NOINDEX = "noindex, nofollow"
 # What a share link may download besides the PDF: the formats that name no one. The JSON and
@@ -65,7 +65,11 @@ ROOM_CHANGE_WORDS = {
 
 
 def _summary_context(request: HttpRequest, journey_map: JourneyMap) -> dict[str, Any]:
-    context = map_summary(journey_map=journey_map, people=summary_people(journey_map_id=journey_map.pk))
+    context = map_summary(
+        journey_map=journey_map,
+        people=summary_people(journey_map_id=journey_map.pk),
+        then=follow_up_baseline(journey_map_id=journey_map.pk),
+    )
     form = ChangesSinceForm(request.GET if "since" in request.GET else None)
     context["changes_form"] = form
     if form.is_bound and form.is_valid():
@@ -157,7 +161,11 @@ def shared_summary(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _pdf_response(journey_map: JourneyMap) -> HttpResponse:
-    pdf = summary_pdf(journey_map=journey_map, people=summary_people(journey_map_id=journey_map.pk))
+    pdf = summary_pdf(
+        journey_map=journey_map,
+        people=summary_people(journey_map_id=journey_map.pk),
+        then=follow_up_baseline(journey_map_id=journey_map.pk),
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     name = slugify(journey_map.title) or "journey-map"
     response["Content-Disposition"] = f'inline; filename="{name}-summary.pdf"'

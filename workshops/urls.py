@@ -32,6 +32,7 @@ urlpatterns = [
     path("w/<slug:slug>/export/<str:fmt>/", map_views.map_export, name="map_export"),
     path("w/<slug:slug>/duplicate/", map_views.map_duplicate, name="map_duplicate"),
     path("w/<slug:slug>/review/", map_views.map_review, name="map_review"),
+    path("w/<slug:slug>/follow-up/", map_views.map_follow_up, name="map_follow_up"),
     path("w/<slug:slug>/archive/", map_views.map_archive, name="map_archive"),
     path("w/<slug:slug>/delete/", map_views.map_delete, name="map_delete"),
     path("w/<slug:slug>/compare/", map_views.map_compare_pick, name="map_compare_pick"),

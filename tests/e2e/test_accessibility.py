@@ -32,6 +32,7 @@ from django.test import Client
 from playwright.sync_api import BrowserContext, Page, expect
 
 from maps import services as maps_services
+from maps.moves import snapshot
 from tests.e2e.conftest import TIMEOUT_MS, wait_for_sockets_closed
 from tests.e2e.pages import PASSWORD, wait_online
 from tests.e2e.test_summary import fill_camping_map
@@ -96,6 +97,10 @@ def build_scene(language: str) -> Scene:
     workshop = services.workshop_create(owner=owner, title="Weekend camping trip", display_name="Olivia")
     fill_camping_map(workshop)
     journey_map = workshop.journey_map
+    # As if a follow-up session had begun here: the summary then says what moved since.
+    Workshop.objects.filter(pk=workshop.pk).update(baseline=snapshot(journey_map=journey_map))
+    kit = journey_map.stickies.get(text__startswith="Map of the best spots")
+    maps_services.sticky_style(journey_map=journey_map, author=owner, sticky=kit, status="done")
     # A vote open on the opportunities (the closed one on the pains ranks the summary).
     maps_services.vote_start(
         journey_map=journey_map, author=owner, lane=journey_map.lanes.get(key="opportunities"), budget=2

@@ -32,7 +32,13 @@ from workshops.services.board import (
     why_end,
     why_start,
 )
-from workshops.services.life import journey_map_delete, workshop_create, workshop_duplicate, workshop_import
+from workshops.services.life import (
+    follow_up_create,
+    journey_map_delete,
+    workshop_create,
+    workshop_duplicate,
+    workshop_import,
+)
 from workshops.services.people import (
     guest_user_create,
     is_removed,
@@ -55,6 +61,7 @@ __all__ = [
     "MAX_TIME_BOX_MINUTES",
     "Refused",
     "agenda_step_update",
+    "follow_up_create",
     "board_lock_set",
     "spotlight_set",
     "why_end",

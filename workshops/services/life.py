@@ -9,10 +9,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from maps.models import EmotionRating, Insight, JourneyMap, MapKind, Sticky, VoteDot
-from maps.services import map_copy, map_create, map_import
+from maps.moves import snapshot
+from maps.services import map_copy, map_create, map_import, map_mark_reviewed
+from maps.summary import map_summary
 from workshops import play
 from workshops.models import AgendaStep, Participant, Role, Workshop, new_join_code
 from workshops.services.base import (
@@ -28,15 +32,18 @@ def workshop_create(
     kind: str = MapKind.CURRENT_STATE,
     display_name: str = "",
     journey_map: JourneyMap | None = None,
+    steps: tuple[play.PlayStep, ...] = play.STEPS,
+    **fields: Any,
 ) -> Workshop:
-    """A workshop with the play's agenda, on a new map of `kind` or on an existing `journey_map`."""
+    """A workshop with the play's agenda (or `steps`), on a new map of `kind` or on an existing
+    `journey_map`; `fields` are the workshop's own (a follow-up's `follows` and `baseline`)."""
     if journey_map is None:
         journey_map = map_create(owner=owner, title=title, kind=kind)
     for _attempt in range(10):
         try:
             with transaction.atomic():
                 workshop = Workshop.objects.create(
-                    owner=owner, title=title, journey_map=journey_map, join_code=new_join_code()
+                    owner=owner, title=title, journey_map=journey_map, join_code=new_join_code(), **fields
                 )
             break
         except IntegrityError:
@@ -51,7 +58,7 @@ def workshop_create(
             time_box=step.time_box,
             skipped=step.prep,
         )
-        for index, step in enumerate(play.STEPS)
+        for index, step in enumerate(steps)
     )
     first = next(step for step in steps if not step.skipped)
     workshop.current_step = first
@@ -64,6 +71,44 @@ def workshop_create(
         role=Role.FACILITATOR,
     )
     return workshop
+
+
+@transaction.atomic
+def follow_up_create(*, workshop: Workshop, by: AbstractBaseUser) -> Workshop:
+    """A short follow-up session on `workshop`'s map (play.FOLLOW_UP_STEPS), for its owner.
+
+    The board is the map itself, so it starts where the team left it; the session keeps a
+    snapshot of the map as it found it (`maps.moves.snapshot`), so that the summary says what
+    moved since. Its agenda notes say where the last session left things. Starting one counts as
+    reviewing the map (it is no longer due for review).
+    """
+    journey_map = workshop.journey_map
+    plan = map_summary(journey_map=journey_map)
+    title = _("Follow-up: %(title)s") % {"title": workshop.title}
+    me = Participant.objects.filter(workshop=workshop, user=by).first()
+    follow_up = workshop_create(
+        owner=by,
+        title=title[: Workshop._meta.get_field("title").max_length],
+        journey_map=journey_map,
+        display_name=me.display_name if me else "",
+        steps=play.FOLLOW_UP_STEPS,
+        follows=workshop,
+        baseline=snapshot(journey_map=journey_map),
+    )
+    notes = {
+        "changes": _("The last session: “%(title)s”, started %(date)s.")
+        % {
+            "title": workshop.title,
+            "date": date_format(timezone.localtime(workshop.created_at), "DATE_FORMAT"),
+        },
+        "plan": _("Open in the action plan: %(open)d; past their due date: %(overdue)d.")
+        % {"open": plan["plan_open"], "overdue": plan["plan_overdue"]},
+    }
+    for step in follow_up.steps.filter(key__in=notes):
+        step.note = notes[step.key]
+        step.save(update_fields=["note"])
+    map_mark_reviewed(journey_map=journey_map)
+    return follow_up
 
 
 @transaction.atomic
