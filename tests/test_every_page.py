@@ -133,11 +133,13 @@ def test_the_walk_knows_every_url_pattern(world):
         assert all(walk.url_name(url) == pattern.name for url in real), pattern.route
 
 
-def _pdf_drawn_quickly(*, journey_map: Any, people: Any = (), language: str | None = None) -> bytes:
+def _pdf_drawn_quickly(
+    *, journey_map: Any, people: Any = (), language: str | None = None, then: Any = None
+) -> bytes:
     # WeasyPrint takes a second or more a page, and draws the same PDF whoever asks: the owner's
     # walk draws it for real, the others check who may read it from its HTML (tests/maps draws
     # and reads the PDF itself).
-    context = map_summary(journey_map=journey_map, people=people)
+    context = map_summary(journey_map=journey_map, people=people, then=then)
     return render_to_string("maps/summary_pdf.html", context).encode()
 
 

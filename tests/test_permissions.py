@@ -106,9 +106,12 @@ def fast(settings: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(summary_views, "summary_pdf", _pdf_drawn_quickly)
 
 
-def _pdf_drawn_quickly(*, journey_map: Any, people: Any = (), language: str | None = None) -> bytes:
+def _pdf_drawn_quickly(
+    *, journey_map: Any, people: Any = (), language: str | None = None, then: Any = None
+) -> bytes:
     # Who may read a PDF is the question here, not how it is drawn (tests/maps draws it).
-    return render_to_string("maps/summary_pdf.html", map_summary(journey_map=journey_map)).encode()
+    summary = map_summary(journey_map=journey_map, then=then)
+    return render_to_string("maps/summary_pdf.html", summary).encode()
 
 
 @pytest.fixture

@@ -68,6 +68,7 @@ def test_import_and_duplicate_from_the_list_page(
     exported = tmp_path / download.value.suggested_filename
     download.value.save_as(exported)
     assert exported.name == "weekend-camping-trip.json"
+    open_menu(page, workshop.slug)  # closed again, as a person would before the form under it
 
     # A file that is not an export: a clear message on the page, and nothing is created.
     bad = tmp_path / "notes.json"
