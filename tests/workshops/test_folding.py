@@ -86,6 +86,8 @@ def test_folds_that_cannot_be_are_refused_and_change_nothing(
         (member, {"sticky": head.pk, "notes": "12,abc"}, Invalid),
         (member, {"sticky": head.pk, "notes": {"a": 1}}, Invalid),
         (member, {"sticky": head.pk, "notes": list(range(1, 60))}, Invalid),  # too many
+        (member, {"sticky": head.pk, "notes": [None]}, Invalid),  # an empty item names no note
+        (member, {"sticky": head.pk, "notes": [chinese.pk, ""]}, Invalid),
         (observer, {"sticky": head.pk, "notes": [chinese.pk]}, Refused),
     ]
     for by, data, error in cases:
@@ -98,6 +100,9 @@ def test_folds_that_cannot_be_are_refused_and_change_nothing(
     ops.run(participant_id=member.pk, name="sticky.fold", data={"sticky": head.pk, "notes": [chinese.pk]})
     with pytest.raises((Refused, Invalid)):
         ops.run(participant_id=member.pk, name="sticky.restore", data={"sticky": chinese.pk})
+    for notes in ([None], [head.pk, None], [""]):  # found by the frame fuzzer: refused, not a fault
+        with pytest.raises(Invalid):
+            ops.run(participant_id=facilitator.pk, name="similar.dismiss", data={"notes": notes})
     # A member may not dismiss suggestions: that is the facilitator's.
     with pytest.raises(Refused):
         ops.run(participant_id=member.pk, name="similar.dismiss", data={"notes": [head.pk, _later.pk]})

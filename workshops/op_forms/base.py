@@ -137,5 +137,9 @@ class RowsField(RowField):
             raise forms.ValidationError(
                 _("Name at most %(count)d notes.") % {"count": self.max_rows}, code="invalid"
             )
-        rows = {row.pk: row for row in (super(RowsField, self).to_python(item) for item in value)}
-        return list(rows.values())
+        found = [super(RowsField, self).to_python(item) for item in value]
+        if None in found:  # an empty item (null, "") names no row
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": ""}
+            )
+        return list({row.pk: row for row in found}.values())
