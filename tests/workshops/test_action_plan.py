@@ -111,8 +111,9 @@ def test_a_due_date_is_set_cleared_and_a_bad_one_refused(workshop, member):
     assert idea.due_on == datetime.date(2027, 1, 15)
     room = client_for(member.user).get(reverse("room", args=[workshop.slug])).content.decode()
     assert 'data-due-on="2027-01-15"' in room and "Due Jan. 15, 2027" in room
-    refused = refusal(member, "sticky.style", sticky=idea.pk, due_on="15 January")
-    assert "due_on" in refused.errors
+    for junk in ("15 January", "2027-02-30", "２０２７-０１-１５", 20270115, [None], {"a": 1}):
+        refused = refusal(member, "sticky.style", sticky=idea.pk, due_on=junk)
+        assert "due_on" in refused.errors, junk
     ops.run(participant_id=member.pk, name="sticky.style", data={"sticky": idea.pk, "due_on": ""})
     idea.refresh_from_db()
     assert idea.due_on is None

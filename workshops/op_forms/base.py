@@ -100,6 +100,21 @@ def ascii_number(form_field: forms.IntegerField, value: Any) -> Any:
     return type(form_field).to_python(form_field, value)
 
 
+class DayField(forms.DateField):
+    """A day written as a date input sends it (2027-01-15, in ASCII), or empty; anything else
+    (a number, a list, another script's digits) is refused as not a date."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str) or not value.isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class RowField(forms.ModelChoiceField):
     """A row of the workshop's own, looked up by id when cleaned (`OpForm.find`). Building
     every such field's queryset with each form cost an op about half a millisecond."""

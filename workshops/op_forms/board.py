@@ -24,7 +24,7 @@ from maps.models import (
 from maps.selectors import lane_label
 from maps.services.folding import MAX_FOLD
 from workshops import selectors
-from workshops.op_forms.base import MAX_ID, OpForm, RowField, RowsField, as_id
+from workshops.op_forms.base import MAX_ID, DayField, OpForm, RowField, RowsField, as_id
 
 
 class StickyText(forms.CharField):
@@ -111,7 +111,7 @@ class StickyStyleForm(OpForm):
     reach_source = forms.CharField(max_length=200, required=False, strip=True)
     owner = forms.CharField(max_length=100, required=False, strip=True)
     status = forms.ChoiceField(choices=[("", "—"), *OpportunityStatus.choices], required=False)
-    due_on = forms.DateField(required=False)
+    due_on = DayField(required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
