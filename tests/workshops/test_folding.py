@@ -231,6 +231,8 @@ def test_the_summary_and_the_exports_show_who_wrote_a_folded_point(
     client = logged_in(facilitator.user)
     summary = client.get(reverse("summary", args=[workshop.slug])).content.decode()
     assert "3 people wrote this" in summary and "“配送太慢了”" in summary
+    ranked = summary[summary.index('id="pains-title"') : summary.index('id="plan-title"')]
+    assert "3 people wrote this" in ranked  # the pain ranking says how many raised it
     markdown = client.get(reverse("map_export", args=[workshop.slug, "md"])).content.decode()
     assert (
         "Shipping is way too slow _(3 people wrote this: “配送太慢了”, “Delivery took far too long”)_"
