@@ -15,7 +15,6 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -24,11 +23,6 @@ from maps.exports.readable import bidi_isolated, spreadsheet_safe
 from maps.models import JourneyMap
 from maps.plan import PlanItem
 from maps.summary import map_summary
-
-
-def plan_items(journey_map: JourneyMap) -> tuple[dict[str, Any], list[PlanItem]]:
-    summary = map_summary(journey_map=journey_map)
-    return summary, summary["action_plan"]
 
 
 def description(item: PlanItem, title: str) -> str:
@@ -136,8 +130,8 @@ def export_plan_csv(journey_map: JourneyMap, tracker: str) -> str:
     """The action plan as `tracker`'s importer reads it: UTF-8 without a BOM (the importers read
     a BOM as part of the first column's name), one item a row."""
     importer = IMPORTERS[tracker]
-    summary, items = plan_items(journey_map)
-    title = summary["journey_map"].title
+    summary = map_summary(journey_map=journey_map)
+    items, title = summary["action_plan"], summary["journey_map"].title
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     most = max((len(importer.labels(item)) for item in items), default=1)
@@ -154,6 +148,6 @@ def export_plan_csv(journey_map: JourneyMap, tracker: str) -> str:
 
 def export_plan_markdown(journey_map: JourneyMap) -> str:
     """The action plan as a Markdown task list (GitHub, GitLab and most wikis tick the boxes)."""
-    summary, items = plan_items(journey_map)
-    text = render_to_string("maps/plan.md.txt", {**summary, "items": items})
+    summary = map_summary(journey_map=journey_map)
+    text = render_to_string("maps/plan.md.txt", {**summary, "items": summary["action_plan"]})
     return text.rstrip("\n") + "\n"

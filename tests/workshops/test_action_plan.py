@@ -18,18 +18,11 @@ from maps.models import Evidence, MapEvent, Sticky, Vote, VoteDot
 from maps.plan import VALIDATE_NEXT
 from maps.summary import map_summary
 from tests.conftest import client_for
+from tests.workshops.test_summary_views import note
 from workshops import ops
 from workshops.services import Refused
 
 pytestmark = pytest.mark.django_db
-
-
-def note(journey_map, user, text, key="actions", stage=0, **style):
-    stage = list(journey_map.stages.all())[stage]
-    lane = journey_map.lanes.get(key=key)
-    return maps_services.sticky_create(
-        journey_map=journey_map, author=user, stage=stage, lane=lane, text=text, **style
-    ).sticky
 
 
 def post_op(participant, **data):

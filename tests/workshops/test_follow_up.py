@@ -8,18 +8,11 @@ from django.urls import reverse
 from maps import services as maps_services
 from maps.models import EmotionRating
 from tests.conftest import client_for
+from tests.workshops.test_summary_views import note
 from workshops import play
 from workshops.models import Participant, Role, Workshop
 
 pytestmark = pytest.mark.django_db
-
-
-def note(journey_map, user, text, key="actions", stage=0, **style):
-    stage = list(journey_map.stages.all())[stage]
-    lane = journey_map.lanes.get(key=key)
-    return maps_services.sticky_create(
-        journey_map=journey_map, author=user, stage=stage, lane=lane, text=text, **style
-    ).sticky
 
 
 def follow_up(workshop) -> Workshop:
