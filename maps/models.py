@@ -32,6 +32,11 @@ class JourneyMap(models.Model):
     persona = models.ForeignKey(
         "Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="journey_maps"
     )
+    # The others this journey concerns (who buys and who uses, say): notes and ratings may name
+    # one of them; the board, the line and the summary can show one at a time (maps.personas).
+    more_personas = models.ManyToManyField(
+        "Persona", blank=True, related_name="also_on_maps", verbose_name=_("other personas on this map")
+    )
     # The scope (the play's step 0).
     scenario = models.TextField(_("scenario"), max_length=1000, blank=True)
     goal = models.TextField(_("the persona's goal"), max_length=1000, blank=True)
@@ -229,6 +234,8 @@ class Sticky(models.Model):
     status = models.CharField(max_length=12, choices=OpportunityStatus.choices, blank=True)
     due_on = models.DateField(_("due"), null=True, blank=True)
     # What settled an assumption once checked (`sticky.settle`): where it comes from, in short.
+    # The persona the note concerns, on a map of several (None: every persona).
+    persona = models.ForeignKey("Persona", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     evidence_source = models.CharField(max_length=200, blank=True)
     evidence_note = models.CharField(max_length=STICKY_MAX_LENGTH, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
@@ -268,6 +275,8 @@ class EmotionRating(models.Model):
     journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="emotion_ratings")
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="emotion_ratings")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Whose feeling (maps.personas): None is the map's main persona. A persona's ratings go with it.
+    persona = models.ForeignKey("Persona", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     value = models.SmallIntegerField()
     # Given while ratings are private: counted, never shown, until the facilitator reveals them.
     hidden = models.BooleanField(default=False)
@@ -275,7 +284,9 @@ class EmotionRating(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["stage", "author"], name="emotion_rating_unique"),
+            models.UniqueConstraint(
+                fields=["stage", "author", "persona"], name="emotion_rating_unique", nulls_distinct=False
+            ),
             models.CheckConstraint(
                 condition=models.Q(value__gte=-3, value__lte=3), name="emotion_rating_scale"
             ),

@@ -15,11 +15,13 @@ from maps.models import (
     Insight,
     JourneyMap,
     Lane,
+    Persona,
     Stage,
     Sticky,
     Vote,
     VoteDot,
 )
+from maps.personas import rating_key
 
 Cell = tuple[int, int]
 
@@ -49,6 +51,7 @@ def board(
     cells: list[Cell] | None = None,
     lanes: list[Lane] | None = None,
     line: bool = True,
+    personas: list[Persona] | None = None,
 ) -> dict[str, Any]:
     """The grid as `viewer_id` may see it (None: as anyone may), whole or only some cells.
 
@@ -65,7 +68,7 @@ def board(
         lane.has_channel = getattr(layout.LANES_BY_KEY.get(lane.key), "has_channel", False)
     notes = (
         Sticky.objects.filter(journey_map=journey_map, deleted_at=None)
-        .select_related("author")
+        .select_related("author", "persona")
         .prefetch_related(Prefetch("links", queryset=Sticky.objects.order_by("pk")))
         .order_by("position", "pk")
     )
@@ -94,7 +97,11 @@ def board(
             cell.notes.append(note)
     rows = [(lane, [grid[(s.pk, lane.pk)] for s in stages]) for lane in lanes] if cells is None else []
     drawn = cells is None and line
-    line_context = emotion_line(journey_map=journey_map, stages=stages, viewer_id=viewer_id) if drawn else {}
+    line_context = (
+        emotion_line(journey_map=journey_map, stages=stages, viewer_id=viewer_id, personas=personas)
+        if drawn
+        else {}
+    )
     return {
         **line_context,
         "journey_map": journey_map,
@@ -126,13 +133,57 @@ def _y(value: float) -> float:
     return round(35 - value * 10, 2)
 
 
-def emotion_line(*, journey_map: JourneyMap, stages: list[Stage], viewer_id: int | None) -> dict[str, Any]:
-    """The team's line: per stage the median of the revealed ratings, its band and its readings."""
-    ratings = list(
-        EmotionRating.objects.filter(journey_map=journey_map).values_list(
-            "stage_id", "value", "hidden", "author_id"
-        )
-    )
+@dataclass
+class Line:
+    """One persona's emotion line (maps.personas): None on a map without a persona."""
+
+    persona: Persona | None
+    cells: list[EmotionCell]
+    readings: list[emotion.Reading]
+    first: bool = False  # the main persona's: the stage notes ("note why") are drawn with it
+
+
+def emotion_line(
+    *,
+    journey_map: JourneyMap,
+    stages: list[Stage],
+    viewer_id: int | None,
+    personas: list[Persona] | None = None,
+    showing: Persona | None = None,
+) -> dict[str, Any]:
+    """The team's line: per stage the median of the revealed ratings, its band and its readings.
+
+    One query. `emotion_cells` and `emotion_readings` are the line of `showing` (None: the main
+    persona); `emotion_lines` holds a line for each of `personas` (maps.personas.of_map) when the
+    map has several, else just the one.
+    """
+    ratings: dict[int | None, list[tuple[int, int, bool, int]]] = {}
+    for stage_id, value, hidden, author_id, persona_id in EmotionRating.objects.filter(
+        journey_map=journey_map
+    ).values_list("stage_id", "value", "hidden", "author_id", "persona_id"):
+        ratings.setdefault(persona_id, []).append((stage_id, value, hidden, author_id))
+    cells, readings = _line(stages, ratings.get(rating_key(journey_map, showing), []), viewer_id)
+    lines = [Line(showing or (personas[0] if personas else None), cells, readings, first=True)]
+    if personas and len(personas) > 1 and showing is None:
+        for persona in personas[1:]:
+            rows = ratings.get(rating_key(journey_map, persona), [])
+            lines.append(Line(persona, *_line(stages, rows, viewer_id)))
+    disagreed = [
+        line.cells[r.start].stage for line in lines for r in line.readings if r.kind == "disagreement"
+    ]
+    return {
+        "emotion_cells": cells,
+        "emotion_readings": readings,
+        "emotion_lines": lines,
+        "disagreed_stages": list(dict.fromkeys(disagreed)),
+        "ratings_waiting": sum(hidden for rows in ratings.values() for _s, _v, hidden, _a in rows),
+        "scale": list(range(emotion.LOW, emotion.HIGH + 1)),
+    }
+
+
+def _line(
+    stages: list[Stage], ratings: list[tuple[int, int, bool, int]], viewer_id: int | None
+) -> tuple[list[EmotionCell], list[emotion.Reading]]:
     values: dict[int, list[int]] = {s.pk: [] for s in stages}
     waiting: dict[int, int] = dict.fromkeys(values, 0)
     mine: dict[int, int] = {}
@@ -162,13 +213,7 @@ def emotion_line(*, journey_map: JourneyMap, stages: list[Stage], viewer_id: int
     for reading in readings:
         for cell in cells[reading.start : reading.end + 1]:
             cell.marks.append(reading)
-    return {
-        "emotion_cells": cells,
-        "emotion_readings": readings,
-        "disagreed_stages": [cells[r.start].stage for r in readings if r.kind == "disagreement"],
-        "ratings_waiting": sum(waiting.values()),
-        "scale": list(range(emotion.LOW, emotion.HIGH + 1)),
-    }
+    return cells, readings
 
 
 @dataclass

@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Field, Model
 
-from maps.models import JourneyMap, Lane, MapEvent, Stage, Sticky
+from maps.models import JourneyMap, Lane, MapEvent, Persona, Stage, Sticky
 
 Statement = tuple[str, list[Any]]  # SQL with %s placeholders, and its parameters
 
@@ -227,19 +227,22 @@ def moves_lock(journey_map_id: int) -> Statement | None:
 
 
 def note_extras(alias: str) -> str:
-    """Three more columns for a note's row (`alias`): its author's first name and login, and its
-    links (ids joined by spaces), so that a note read or written with them can be drawn:
-    `select_related("author")` and `prefetch_related("links")` in the same statement."""
+    """Four more columns for a note's row (`alias`): its author's first name and login, its
+    links (ids joined by spaces) and the name of the persona it concerns, so that a note read or
+    written with them can be drawn: `select_related("author", "persona")` and
+    `prefetch_related("links")` in the same statement."""
     users = _quote(get_user_model()._meta.db_table)
     username = _quote(get_user_model().USERNAME_FIELD)
     through = _quote(Sticky.links.through._meta.db_table)
+    personas = _quote(Persona._meta.db_table)
     joined = (
         "string_agg(CAST(to_sticky_id AS text), ' ')" if _postgresql() else "group_concat(to_sticky_id, ' ')"
     )
     return (
         f"(SELECT first_name FROM {users} WHERE id = {alias}.author_id) AS author_first_name, "
         f"(SELECT {username} FROM {users} WHERE id = {alias}.author_id) AS author_username, "
-        f"(SELECT {joined} FROM {through} WHERE from_sticky_id = {alias}.id) AS note_links"
+        f"(SELECT {joined} FROM {through} WHERE from_sticky_id = {alias}.id) AS note_links, "
+        f"(SELECT name FROM {personas} WHERE id = {alias}.persona_id) AS persona_name"
     )
 
 
@@ -256,8 +259,8 @@ def drawn(sticky: Sticky, links: list[int]) -> Sticky:
 
 def note_with_extras(row: tuple[Any, ...]) -> tuple[Sticky, Sticky]:
     """A note from a row of `columns(Sticky)` and `note_extras`, and a copy of it to draw
-    (`drawn`) whose author is what `select_related("author")` gives, as far as drawing reads."""
-    *values, first_name, username, links = row
+    (`drawn`) whose author and persona are what `select_related` gives, as far as drawing reads."""
+    *values, first_name, username, links, persona_name = row
     sticky = instance(Sticky, values)
     out = drawn(sticky, [int(pk) for pk in (links or "").split()])
     user = get_user_model()
@@ -266,6 +269,7 @@ def note_with_extras(row: tuple[Any, ...]) -> tuple[Sticky, Sticky]:
         if sticky.author_id
         else None
     )
+    out.persona = Persona(pk=sticky.persona_id, name=persona_name) if sticky.persona_id else None
     return sticky, out
 
 
@@ -306,9 +310,10 @@ def note_update(note_id: int, values: dict[str, Any]) -> Statement:
     `note_extras` (nothing if it is deleted or gone).
 
     `Sticky.objects.filter(pk=…, deleted_at=None).update(**values)`, then
-    `Sticky.objects.select_related("author").prefetch_related("links").get(pk=…)`."""
+    `Sticky.objects.select_related("author", "persona").prefetch_related("links").get(pk=…)`."""
     fields = [Sticky._meta.get_field(name) for name in values]
-    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    raw = [getattr(values[f.name], "pk", None) if f.is_relation else values[f.name] for f in fields]
+    params = [f.get_db_prep_save(value, connection) for f, value in zip(fields, raw, strict=True)]
     return _update_statement(connection.vendor, tuple(values)), [*params, note_id]
 
 

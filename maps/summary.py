@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Min
 
-from maps import layout
+from maps import layout, personas
 from maps.folds import with_folds
 from maps.models import JourneyMap, MapEvent, Sticky, VoteDot
 from maps.moves import moved
@@ -65,7 +65,11 @@ def _rank_key(ranked: RankedNote) -> tuple[float, ...]:
 
 
 def map_summary(
-    *, journey_map: JourneyMap, people: Sequence[Person] = (), then: Mapping[str, Any] | None = None
+    *,
+    journey_map: JourneyMap,
+    people: Sequence[Person] = (),
+    then: Mapping[str, Any] | None = None,
+    persona: int | None = None,
 ) -> dict[str, Any]:
     """Everything a stakeholder reads about a map, as anyone may see it (docs/sharing.md).
 
@@ -75,7 +79,9 @@ def map_summary(
     big-picture answers, the reasons given in "why do we see this differently?" rounds, and two
     on the event log (who did something when, and on which days); one more for the notes folded
     into others, on a map that has some. `then`: the map as a follow-up session found it
-    (`maps.moves.snapshot`), to say what moved since; the caller reads it.
+    (`maps.moves.snapshot`), to say what moved since; the caller reads it. `persona`: on a map
+    of several (maps.personas; one query more for the others), only what concerns that one, and
+    its line; an id that is not one of the map's shows every persona (`persona_unknown` says so).
     """
     journey_map = JourneyMap.objects.select_related("persona").get(pk=journey_map.pk)
     stages = list(journey_map.stages.prefetch_related("metrics"))
@@ -85,6 +91,9 @@ def map_summary(
         .select_related("stage", "lane")
         .order_by("stage__position", "position", "pk")
     )
+    named = personas.of_map(journey_map)
+    showing = next((p for p in named if p.pk == persona), None)
+    notes = [note for note in notes if personas.shows(note.persona_id, showing and showing.pk)]
     with_folds(notes)  # a query more only on a map with folded notes
     by_id = {note.pk: note for note in notes}
     linked: dict[int, set[int]] = {note.pk: set() for note in notes}
@@ -126,14 +135,19 @@ def map_summary(
     for stage in stages:
         stage.reasons = reasons.get(stage.pk, [])
 
-    line = emotion_line(journey_map=journey_map, stages=stages, viewer_id=None)
+    line = emotion_line(
+        journey_map=journey_map, stages=stages, viewer_id=None, personas=named, showing=showing
+    )
     # After a follow-up session began: what moved since (maps/moves.py), from what is read here.
     moves = moved(then=then, stages=stages, notes=notes, cells=line["emotion_cells"]) if then else None
     return {
         "journey_map": journey_map,
         "moves": moves,
         "has_reasons": bool(reasons),
-        "persona": journey_map.persona,
+        "persona": showing or journey_map.persona,
+        "map_personas": named,
+        "showing_persona": showing,
+        "persona_unknown": persona is not None and showing is None,
         "stages": stages,
         "has_metrics": any(stage.metrics.all() for stage in stages),
         "rows": rows,

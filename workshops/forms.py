@@ -16,6 +16,7 @@ from maps.models import (
     MapKind,
     Persona,
 )
+from maps.personas import MAX_MORE
 from maps.vocabulary import BACKSTORY_LABELS
 from workshops.models import CODE_LENGTH, normalize_code
 
@@ -108,6 +109,7 @@ class ScopeForm(forms.ModelForm):
         model = JourneyMap
         fields = [
             "persona",
+            "more_personas",
             "scenario",
             "goal",
             "journey_start",
@@ -118,8 +120,11 @@ class ScopeForm(forms.ModelForm):
             "narrative",
         ]
         widgets = {
-            field: forms.Textarea(attrs={"rows": 3})
-            for field in ["scenario", "goal", "trigger", "needs", "outcome", "narrative"]
+            **{
+                field: forms.Textarea(attrs={"rows": 3})
+                for field in ["scenario", "goal", "trigger", "needs", "outcome", "narrative"]
+            },
+            "more_personas": forms.CheckboxSelectMultiple,
         }
         # The backstory's parts are named as the room names them.
         labels = dict(BACKSTORY_LABELS)
@@ -127,6 +132,11 @@ class ScopeForm(forms.ModelForm):
             "scenario": _("One situation, e.g. “a project manager trials the tool for her team”."),
             "journey_start": _("The moment the journey begins, e.g. “clicks Try”."),
             "journey_end": _("The moment it ends, e.g. “decides to buy, or not”."),
+            "more_personas": _(
+                "Usually none: one persona keeps a map specific. Add one when the journey is "
+                "shared, like who buys and who uses; notes and ratings can then say whom they "
+                "concern, and the board can show one persona at a time."
+            ),
         }
 
     def __init__(self, *args: Any, owner: Any, **kwargs: Any) -> None:
@@ -142,6 +152,23 @@ class ScopeForm(forms.ModelForm):
                 "then choose it here."
             )
         )
+        self.fields["more_personas"].queryset = personas
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        main, more = data.get("persona"), data.get("more_personas")
+        if more is None:
+            return data
+        more = [p for p in more if main is None or p.pk != main.pk]
+        if more and main is None:
+            self.add_error("more_personas", _("Choose the main persona first."))
+        elif len(more) > MAX_MORE:
+            self.add_error(
+                "more_personas",
+                _("A map names at most %(count)d personas besides the main one.") % {"count": MAX_MORE},
+            )
+        data["more_personas"] = more
+        return data
 
 
 # -- the map's life after the workshop ------------------------------------------------------

@@ -115,7 +115,10 @@ def draw(context: dict[str, Any], parts: Iterable[str] = ()) -> str:
     for part in parts:
         if part in (EMOTION, BOARD_GRID):
             line = emotion_line(
-                journey_map=context["journey_map"], stages=context["stages"], viewer_id=context["viewer_id"]
+                journey_map=context["journey_map"],
+                stages=context["stages"],
+                viewer_id=context["viewer_id"],
+                personas=context["map_personas"],
             )
             context = {**context, **line}
         for fragment in regions.FRAGMENTS[part]:

@@ -26,6 +26,7 @@ from maps.pdf import summary_pdf
 from maps.summary import map_summary
 from workshops.map_views import export_response
 from workshops.models import Participant
+from workshops.op_forms.base import as_id
 from workshops.selectors import EXPORT_FORMATS, follow_up_baseline, participant_for, summary_people
 
 NOINDEX = "noindex, nofollow"
@@ -69,6 +70,7 @@ def _summary_context(request: HttpRequest, journey_map: JourneyMap) -> dict[str,
         journey_map=journey_map,
         people=summary_people(journey_map_id=journey_map.pk),
         then=follow_up_baseline(journey_map_id=journey_map.pk),
+        persona=as_id(request.GET.get("persona")),  # one persona of several (maps.personas)
     )
     form = ChangesSinceForm(request.GET if "since" in request.GET else None)
     context["changes_form"] = form

@@ -126,7 +126,12 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = participant.workshop
     context = room_context(workshop_id=workshop.pk, now=timezone.now())
     context.update(
-        board(journey_map=context["journey_map"], viewer_id=request.user.pk, lanes=context["lanes"])
+        board(
+            journey_map=context["journey_map"],
+            viewer_id=request.user.pk,
+            lanes=context["lanes"],
+            personas=context["map_personas"],
+        )
     )
     context.update(insights(journey_map=context["journey_map"]))
     context.update(why_panel(stage=context["workshop"].why_stage, until=context["workshop"].why_until))

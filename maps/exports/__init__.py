@@ -20,6 +20,7 @@ from maps.exports.copying import for_kind
 from maps.exports.document import (
     BACKSTORY_FIELDS,
     FORMAT,
+    MAIN,
     MARKS,
     PERSONA_FIELDS,
     READS,
@@ -64,6 +65,7 @@ __all__ = [
     "FORMAT",
     "FORMULA_STARTS",
     "IMPORTERS",
+    "MAIN",
     "MARKS",
     "PERSONA_FIELDS",
     "SCOPE_FIELDS",

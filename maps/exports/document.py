@@ -17,15 +17,19 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
+from maps import personas
 from maps.models import EmotionRating, Insight, JourneyMap, Sticky, Vote, VoteDot
 from maps.reasons import reasons_by_stage
 from maps.vocabulary import BACKSTORY_FIELDS, PERSONA_FIELDS, SCOPE_FIELDS
 
 FORMAT = "journeymap"
-VERSION = 3
+VERSION = 4
 # Versions an import reads: 1 had no folded notes (`folded` is optional there), 1 and 2 no
-# follow-up (`due_on`, `evidence_source`, `evidence_note`, `settled_at`).
-READS = (1, 2, 3)
+# follow-up (`due_on`, `evidence_source`, `evidence_note`, `settled_at`), 1 to 3 one persona
+# only (`more_personas`, a stage's `more_ratings`, a note's `persona`).
+READS = (1, 2, 3, 4)
+# A note's `persona`: None (every persona), MAIN (the map's main one) or a ref of `more_personas`.
+MAIN = "main"
 MARKS = {
     "question": "is_question",
     "decision": "is_decision",
@@ -72,12 +76,17 @@ def export_data(journey_map: JourneyMap) -> dict[str, Any]:
         key=lambda n: (stage_index[n.stage_id], lane_index[n.lane_id], n.position, n.pk),
     )
     note_ref = {note.pk: f"n{i}" for i, note in enumerate(notes, 1)}
-    ratings: dict[int, list[int]] = defaultdict(list)
-    for stage_id, value in EmotionRating.objects.filter(journey_map=journey_map, hidden=False).values_list(
-        "stage_id", "value"
-    ):
-        ratings[stage_id].append(value)
     persona = journey_map.persona
+    more = personas.of_map(journey_map)[1:] if persona is not None else []
+    persona_ref: dict[int | None, str] = {p.pk: f"p{i}" for i, p in enumerate(more, 1)}
+    if persona is not None:
+        persona_ref[persona.pk] = MAIN
+    # Ratings by whose feeling they are (maps.personas): None is the main persona's line.
+    ratings: dict[int | None, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for stage_id, value, persona_id in EmotionRating.objects.filter(
+        journey_map=journey_map, hidden=False
+    ).values_list("stage_id", "value", "persona_id"):
+        ratings[persona_id][stage_id].append(value)
     reasons = reasons_by_stage(journey_map)
     return {
         "format": FORMAT,
@@ -85,6 +94,9 @@ def export_data(journey_map: JourneyMap) -> dict[str, Any]:
         "title": journey_map.title,
         "kind": journey_map.kind,
         "persona": None if persona is None else {name: getattr(persona, name) for name in PERSONA_FIELDS},
+        "more_personas": [
+            {"ref": persona_ref[p.pk], **{name: getattr(p, name) for name in PERSONA_FIELDS}} for p in more
+        ],
         "scope": {name: getattr(journey_map, name) for name in SCOPE_FIELDS},
         "backstory": {name: getattr(journey_map, name) for name in BACKSTORY_FIELDS},
         "stages": [
@@ -92,7 +104,12 @@ def export_data(journey_map: JourneyMap) -> dict[str, Any]:
                 "ref": stage_ref[stage.pk],
                 "name": stage.name,
                 "emotion_note": stage.emotion_note,
-                "ratings": sorted(ratings[stage.pk]),
+                "ratings": sorted(ratings[None][stage.pk]),
+                "more_ratings": [
+                    {"persona": persona_ref[p.pk], "ratings": sorted(ratings[p.pk][stage.pk])}
+                    for p in more
+                    if ratings[p.pk][stage.pk]
+                ],
                 "metrics": [
                     {
                         "kind": metric.kind,
@@ -114,7 +131,7 @@ def export_data(journey_map: JourneyMap) -> dict[str, Any]:
             {"key": lane.key, "name": lane.name, "zone": lane.zone, "visible": lane.visible, "position": i}
             for i, lane in enumerate(lanes)
         ],
-        "notes": _export_notes(notes, stage_ref, lane_key, note_ref),
+        "notes": _export_notes(notes, stage_ref, lane_key, note_ref, persona_ref),
         "votes": _export_votes(journey_map, lane_key, note_ref),
         "insights": [
             {"question": insight.question, "text": insight.text, "author": author_name(insight.author)}
@@ -124,7 +141,11 @@ def export_data(journey_map: JourneyMap) -> dict[str, Any]:
 
 
 def _export_notes(
-    notes: list[Sticky], stage_ref: dict[int, str], lane_key: dict[int, str], note_ref: dict[int, str]
+    notes: list[Sticky],
+    stage_ref: dict[int, str],
+    lane_key: dict[int, str],
+    note_ref: dict[int, str],
+    persona_ref: dict[int | None, str],
 ) -> list[dict[str, Any]]:
     exported = []
     cell_position: Counter[tuple[int, int]] = Counter()
@@ -156,6 +177,7 @@ def _export_notes(
                 "evidence_source": note.evidence_source,
                 "evidence_note": note.evidence_note,
                 "settled_at": note.settled_at.isoformat() if note.settled_at else None,
+                "persona": persona_ref.get(note.persona_id),  # whom it concerns (maps.personas)
                 "links": [note_ref[pk] for pk in links],
                 "author": author_name(note.author),
                 # Notes folded into this one (maps/services/folding.py): their words and writers.

@@ -53,6 +53,7 @@ from maps.models import (
     Sticky,
     Zone,
 )
+from maps.personas import MAX_MORE
 from maps.vocabulary import BACKSTORY_FIELDS, MAX_STAGES, PERSONA_FIELDS, SCOPE_FIELDS, VOTE_LANES
 
 # Text may hold anything but a NUL (PostgreSQL refuses it) and a lone surrogate (not UTF-8);
@@ -149,13 +150,23 @@ def document_schema() -> Schema:
                 ),
                 max_items=MAX_METRICS,
             ),
+            # The other personas' ratings (version 4; maps.personas): `ratings` is the main one's.
+            "more_ratings": array(
+                record(
+                    {
+                        "persona": REF,
+                        "ratings": array(integer(emotion.LOW, emotion.HIGH), max_items=MAX_RATINGS_PER_STAGE),
+                    }
+                ),
+                max_items=MAX_MORE,
+            ),
             # Why the team saw the stage differently (version 2; maps.models.EmotionReason).
             "reasons": array(
                 written,
                 max_items=MAX_RATINGS_PER_STAGE,
             ),
         },
-        optional=("reasons",),  # version 1
+        optional=("reasons", "more_ratings"),  # versions 1 and 1 to 3
     )
     lane = record(
         {
@@ -189,6 +200,7 @@ def document_schema() -> Schema:
             "evidence_source": model_text(Sticky, "evidence_source"),
             "evidence_note": model_text(Sticky, "evidence_note"),
             "settled_at": when("datetime"),
+            "persona": text(20, blank=False, nullable=True),
             "links": array(REF, max_items=MAX_LINKS),
             "author": text(AUTHOR_MAX_LENGTH, nullable=True),
             "folded": array(
@@ -196,8 +208,8 @@ def document_schema() -> Schema:
                 max_items=MAX_FOLDED,
             ),
         },
-        # `folded`: not in version 1; the follow-up: not in versions 1 and 2.
-        optional=("folded", "due_on", "evidence_source", "evidence_note", "settled_at"),
+        # `folded`: not in version 1; the follow-up: not in versions 1 and 2; `persona`: 1 to 3.
+        optional=("folded", "due_on", "evidence_source", "evidence_note", "settled_at", "persona"),
     )
     vote = record(
         {
@@ -214,6 +226,7 @@ def document_schema() -> Schema:
             "author": text(AUTHOR_MAX_LENGTH, nullable=True),
         }
     )
+    persona = {name: model_text(Persona, name, blank=name != "name") for name in PERSONA_FIELDS}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "A Journeymap export (docs/export-format.md)",
@@ -223,9 +236,18 @@ def document_schema() -> Schema:
                 "version": integer(min(READS), VERSION),
                 "title": model_text(JourneyMap, "title", blank=False),
                 "kind": one_of(MapKind.values),
-                "persona": record(
-                    {name: model_text(Persona, name, blank=name != "name") for name in PERSONA_FIELDS},
-                    nullable=True,
+                "persona": record(persona, nullable=True),
+                "more_personas": array(
+                    record(
+                        {
+                            "ref": REF,
+                            **{
+                                name: model_text(Persona, name, blank=name != "name")
+                                for name in PERSONA_FIELDS
+                            },
+                        }
+                    ),
+                    max_items=MAX_MORE,
                 ),
                 "scope": record({name: model_text(JourneyMap, name) for name in SCOPE_FIELDS}),
                 "backstory": record({name: model_text(JourneyMap, name) for name in BACKSTORY_FIELDS}),
@@ -234,6 +256,7 @@ def document_schema() -> Schema:
                 "notes": array(note, max_items=MAX_NOTES),
                 "votes": array(vote, max_items=MAX_VOTES),
                 "insights": array(insight, max_items=MAX_INSIGHTS),
-            }
+            },
+            optional=("more_personas",),  # versions 1 to 3
         ),
     }

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, ValidationError, validators
 
-from maps.exports.document import FORMAT, READS, VERSION
+from maps.exports.document import FORMAT, MAIN, READS, VERSION
 from maps.exports.schema import LANE_KEY, document_schema
 
 Path = list[str | int]
@@ -304,7 +304,21 @@ def check_references(doc: dict[str, Any]) -> None:
     stage_refs = _unique(doc["stages"], "ref", ["stages"])
     lane_keys = _unique(doc["lanes"], "key", ["lanes"])
     note_refs = _unique(doc["notes"], "ref", ["notes"])
+    # Several personas (version 4): a note names MAIN or one of `more_personas`, which need a main one.
+    persona_refs = _unique(doc.get("more_personas", []), "ref", ["more_personas"])
+    if persona_refs and doc["persona"] is None:
+        raise InvalidExport("more_personas", _("other personas need a main persona (persona is null)"))
+    if MAIN in persona_refs:
+        raise InvalidExport("more_personas", _('"main" names the main persona: give this one another ref'))
+    named = persona_refs | ({MAIN} if doc["persona"] is not None else set())
+    for i, stage in enumerate(doc["stages"]):
+        _unique(stage.get("more_ratings", []), "persona", ["stages", i, "more_ratings"])
+        for j, more in enumerate(stage.get("more_ratings", [])):
+            if more["persona"] not in persona_refs:
+                raise _dangling(["stages", i, "more_ratings", j, "persona"], more["persona"])
     for i, note in enumerate(doc["notes"]):
+        if note.get("persona") is not None and note["persona"] not in named:
+            raise _dangling(["notes", i, "persona"], note["persona"])
         if note["stage"] not in stage_refs:
             raise _dangling(["notes", i, "stage"], note["stage"])
         if note["lane"] not in lane_keys:

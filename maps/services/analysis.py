@@ -8,7 +8,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from maps.models import EmotionRating, EmotionReason, Insight, JourneyMap, Stage, StageMetric
+from maps.models import EmotionRating, EmotionReason, Insight, JourneyMap, Persona, Stage, StageMetric
+from maps.personas import rating_key
 from maps.services.change import Change, log
 
 
@@ -20,14 +21,21 @@ def emotion_rate(
     stage: Stage,
     value: int,
     hidden: bool = False,
+    persona: Persona | None = None,
     op_id: str | None = None,
 ) -> Change:
-    """Say how the persona feels at a stage; rating again replaces one's own rating."""
+    """Say how the persona (the main one, or `persona`: maps.personas) feels at a stage; rating
+    again replaces one's own rating of that persona there."""
+    persona_id = rating_key(journey_map, persona)
     EmotionRating.objects.update_or_create(
-        stage=stage, author=author, defaults={"journey_map": journey_map, "value": value, "hidden": hidden}
+        stage=stage,
+        author=author,
+        persona_id=persona_id,
+        defaults={"journey_map": journey_map, "value": value, "hidden": hidden},
     )
     # The value is not logged: while ratings are private it must not leave the server.
-    event = log(journey_map, author, "emotion.rate", op_id, {"stage": stage.pk})
+    payload = {"stage": stage.pk} if persona_id is None else {"stage": stage.pk, "persona": persona_id}
+    event = log(journey_map, author, "emotion.rate", op_id, payload)
     return Change(event)
 
 

@@ -115,9 +115,22 @@ def backstory_edit(
 def scope_update(
     *, journey_map: JourneyMap, author: AbstractBaseUser, data: dict[str, Any], op_id: str | None = None
 ) -> Change:
-    """The facilitator's preparation form: persona, scope and backstory in one save."""
+    """The facilitator's preparation form: persona, scope and backstory in one save.
+
+    A persona taken off the map leaves its notes concerning everyone (maps.personas)."""
+    data = dict(data)
+    more = data.pop("more_personas", None)
     for key, value in data.items():
         setattr(journey_map, key, value)
-    journey_map.save(update_fields=list(data))
+    if data:
+        journey_map.save(update_fields=list(data))
+    if more is not None:
+        journey_map.more_personas.set(more)
+    if more is not None or "persona" in data:
+        kept = [journey_map.persona_id, *journey_map.more_personas.values_list("pk", flat=True)]
+        notes = Sticky.objects.filter(journey_map=journey_map, persona__isnull=False)
+        notes.exclude(persona__in=[pk for pk in kept if pk]).update(persona=None)
+    if more is not None:
+        data["more_personas"] = more
     event = log(journey_map, author, "scope.update", op_id, {"fields": sorted(data)})
     return Change(event)

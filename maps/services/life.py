@@ -122,6 +122,12 @@ def map_import(
         **doc["scope"],
         **doc["backstory"],
     )
+    # Several personas (version 4, maps.personas): refs → the owner's personas.
+    persona_by_ref = {exports.MAIN: journey_map.persona}
+    for more in doc.get("more_personas", []):
+        fields = {name: value for name, value in more.items() if name != "ref"}
+        persona_by_ref[more["ref"]] = _persona_for(owner, fields)
+    journey_map.more_personas.set([p for ref, p in persona_by_ref.items() if ref != exports.MAIN])
     stages = Stage.objects.bulk_create(
         Stage(journey_map=journey_map, name=s["name"], emotion_note=s["emotion_note"], position=i)
         for i, s in enumerate(doc["stages"])
@@ -153,12 +159,19 @@ def map_import(
             people[name] = _nameholder(name)
         return people[name]
 
-    notes = _import_notes(journey_map, doc, stage_by_ref, lane_by_key, person)
-    raters = [_nameholder("") for _i in range(max((len(s["ratings"]) for s in doc["stages"]), default=0))]
-    EmotionRating.objects.bulk_create(
-        EmotionRating(journey_map=journey_map, stage=stage_by_ref[s["ref"]], author=rater, value=value)
+    notes = _import_notes(journey_map, doc, stage_by_ref, lane_by_key, person, persona_by_ref)
+    lines = [(None, s, s["ratings"]) for s in doc["stages"]] + [
+        (persona_by_ref[more["persona"]], s, more["ratings"])
         for s in doc["stages"]
-        for rater, value in zip(raters, s["ratings"], strict=False)
+        for more in s.get("more_ratings", [])
+    ]
+    raters = [_nameholder("") for _i in range(max((len(values) for _p, _s, values in lines), default=0))]
+    EmotionRating.objects.bulk_create(
+        EmotionRating(
+            journey_map=journey_map, stage=stage_by_ref[s["ref"]], author=rater, persona=persona, value=value
+        )
+        for persona, s, values in lines
+        for rater, value in zip(raters, values, strict=False)
     )
     now = timezone.now()
     voter = _nameholder("") if any(vote["dots"] for vote in doc["votes"]) else None
@@ -200,6 +213,7 @@ def _import_notes(
     stage_by_ref: dict[str, Stage],
     lane_by_key: dict[str, Lane],
     person: Any,
+    persona_by_ref: dict[str, Persona | None],
 ) -> dict[str, Sticky]:
     cells: dict[tuple[str, str], list[tuple[int, int, dict[str, Any]]]] = {}
     for index, note in enumerate(doc["notes"]):
@@ -227,6 +241,7 @@ def _import_notes(
                 evidence_source=note.get("evidence_source", ""),
                 evidence_note=note.get("evidence_note", ""),
                 settled_at=_when(note.get("settled_at"), datetime.datetime),
+                persona=persona_by_ref.get(note.get("persona")),
                 **{attr: mark in note["marks"] for mark, attr in exports.MARKS.items()},
             )
             new.append((note["ref"], sticky))

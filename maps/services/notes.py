@@ -33,6 +33,8 @@ STYLE_FIELDS = (
     "owner",
     "status",
     "due_on",
+    # on a map of several personas (maps.personas)
+    "persona",
 )
 
 

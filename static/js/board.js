@@ -6,6 +6,7 @@ import "./votes.js";
 import "./fit.js";
 import "./folding.js";
 import "./spotlight.js";
+import "./personas.js";
 
 document.addEventListener("click", (event) => {
   const opener = event.target.closest("[data-open-dialog]");

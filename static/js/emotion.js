@@ -3,17 +3,18 @@ import { $$, canWrite } from "./dom.js";
 import { gettext, live, toast } from "./room.js";
 
 // This person's own ratings: drawn only in renders made for them (the page, a resync), so they
-// are remembered here and shown again after every common update.
+// are remembered here and shown again after every common update. One per stage and persona
+// (a map of several personas draws a line for each: maps/personas.py).
 const myRatings = new Map();
+const keyOf = (persona, stage) => `${persona || ""}:${stage}`;
 
 function showRatings() {
   // A render for this person is the truth, except where a rating of theirs is still on its way.
-  const sending = new Set(live.pending("emotion.rate").map((item) => String(item.data.stage)));
+  const sending = new Set(live.pending("emotion.rate").map((item) => keyOf(item.data.persona, item.data.stage)));
   for (const cell of $$("#emotion .emotion-cell")) {
-    if (cell.dataset.mine !== undefined && !sending.has(cell.dataset.stage)) {
-      myRatings.set(cell.dataset.stage, cell.dataset.mine);
-    }
-    const mine = myRatings.get(cell.dataset.stage);
+    const key = keyOf(cell.closest(".emotion-row").dataset.persona, cell.dataset.stage);
+    if (cell.dataset.mine !== undefined && !sending.has(key)) myRatings.set(key, cell.dataset.mine);
+    const mine = myRatings.get(key);
     for (const button of $$("[data-rate]", cell)) {
       button.setAttribute("aria-pressed", String(button.dataset.rate === mine));
     }
@@ -24,8 +25,11 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-rate]");
   if (!button || !canWrite()) return;
   const stage = button.closest(".emotion-cell").dataset.stage;
-  myRatings.set(stage, button.dataset.rate);
-  live.send("emotion.rate", { stage, value: Number(button.dataset.rate) });
+  const persona = button.closest(".emotion-row").dataset.persona;
+  myRatings.set(keyOf(persona, stage), button.dataset.rate);
+  const data = { stage, value: Number(button.dataset.rate) };
+  if (persona) data.persona = persona;
+  live.send("emotion.rate", data);
   showRatings();
 });
 showRatings();

@@ -2,6 +2,7 @@
 // keyboard), each an op on the room's connection. A note being written or edited is this
 // page's own and survives every live redraw of its cell (docs/protocol.md, "Work in progress").
 import { $, $$, canWrite } from "./dom.js";
+import { shownPersona } from "./personas.js";
 import { gettext, live, toast } from "./room.js";
 
 const MAX = 280;
@@ -62,7 +63,9 @@ function onDraftKey(event, draft) {
   const text = area.value.trim();
   if (!text) return;
   const cell = document.getElementById(draft.dataset.cell);
-  const id = live.send("sticky.create", { stage: cell.dataset.stage, lane: cell.dataset.lane, text });
+  const data = { stage: cell.dataset.stage, lane: cell.dataset.lane, text };
+  if (shownPersona()) data.persona = shownPersona();
+  const id = live.send("sticky.create", data);
   showPending(cell, text, id);
   area.value = "";
   count(area);

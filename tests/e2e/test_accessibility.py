@@ -32,6 +32,7 @@ from django.test import Client
 from playwright.sync_api import BrowserContext, Page, expect
 
 from maps import services as maps_services
+from maps.models import Persona
 from maps.moves import snapshot
 from tests.e2e.conftest import TIMEOUT_MS, wait_for_sockets_closed
 from tests.e2e.pages import PASSWORD, wait_online
@@ -66,6 +67,7 @@ class Scene:
     workshop: Workshop
     other: Workshop  # a duplicate of the map, for compare and the delete page
     persona_pk: int
+    more_persona_pk: int  # a second persona on the map (maps.personas)
     share_token: str
     cookies: dict[str, str]  # a session cookie by person: owner, member, newcomer, outsider
     not_found: str  # the 404 page an outsider gets in production (DEBUG off), in each language
@@ -97,6 +99,11 @@ def build_scene(language: str) -> Scene:
     workshop = services.workshop_create(owner=owner, title="Weekend camping trip", display_name="Olivia")
     fill_camping_map(workshop)
     journey_map = workshop.journey_map
+    # A second persona: the board draws its line and the picker, a note says it is Ravi's.
+    ravi = Persona.objects.create(owner=owner, name="Ravi", role="Pays for the trip")
+    journey_map.more_personas.add(ravi)
+    deposit = journey_map.stickies.filter(lane__key="pains").first()
+    maps_services.sticky_style(journey_map=journey_map, author=owner, sticky=deposit, persona=ravi)
     # As if a follow-up session had begun here: the summary then says what moved since.
     Workshop.objects.filter(pk=workshop.pk).update(baseline=snapshot(journey_map=journey_map))
     kit = journey_map.stickies.get(text__startswith="Map of the best spots")
@@ -117,6 +124,7 @@ def build_scene(language: str) -> Scene:
         workshop=workshop,
         other=other,
         persona_pk=journey_map.persona_id,
+        more_persona_pk=ravi.pk,
         share_token=share.token,
         cookies={
             "owner": session_cookie(owner),
@@ -255,6 +263,7 @@ def audit_everything(audit: Audit, scene: Scene, become: Callable[[str | None], 
     audit.visit("persona library", "/personas/")
     audit.visit("persona edit", f"/personas/{scene.persona_pk}/")
     audit.visit("summary", f"/w/{slug}/summary/")
+    audit.visit("summary for one persona", f"/w/{slug}/summary/?persona={scene.more_persona_pk}")
     audit.visit("compare", f"/w/{other}/compare/{slug}/")
     audit.visit("delete confirmation", f"/w/{other}/delete/")
 

@@ -260,14 +260,15 @@ def test_the_room_page_takes_a_fixed_number_of_queries(workshop, facilitator, dj
         for i in range(400)
     )
     client = client_for(facilitator.user)
-    # session, user, participant+workshop; workshop+step+map+persona, lanes, steps, done marks,
-    # participants; the board's stages with their figures, notes with authors, links, emotion
-    # ratings; the big-picture answers; the latest vote; the removed people; and, when the
-    # cache is the database's, when guessing of codes was last stopped (workshops/guards.py)
+    # session, user, participant+workshop; workshop+step+map+persona, lanes, the map's other
+    # personas (maps.personas), steps, done marks, participants; the board's stages with their
+    # figures, notes with authors, links, emotion ratings; the big-picture answers; the latest
+    # vote; the removed people; and, when the cache is the database's, when guessing of codes
+    # was last stopped (workshops/guards.py)
     from django.conf import settings
 
     in_database = settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
-    with django_assert_num_queries(16 + in_database):
+    with django_assert_num_queries(17 + in_database):
         response = client.get(reverse("room", args=[workshop.slug]))
     page = response.content.decode()
     assert page.count('class="person ') == 31

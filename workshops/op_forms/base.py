@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from maps.models import (
     Insight,
     Lane,
+    Persona,
     Stage,
     StageMetric,
     Sticky,
@@ -43,7 +44,7 @@ class OpForm(forms.Form):
     def find(self, name: str, pk: int) -> Any:
         """Row `pk` of `rows(name)`, or None. A note, the board's most frequent lookup, is read
         by a statement built once per process (`selectors.note`), not compiled by the ORM."""
-        if name in ("step", "participant", "removal", "stage", "lane", "metric", "insight"):
+        if name in ("step", "participant", "removal", "stage", "lane", "metric", "insight", "persona"):
             return self.rows(name).filter(pk=pk).first()
         return selectors.note(
             journey_map_id=self.workshop.journey_map_id,
@@ -68,6 +69,9 @@ class OpForm(forms.Form):
             return StageMetric.objects.filter(stage__journey_map_id=workshop.journey_map_id)
         if name == "insight":
             return Insight.objects.filter(journey_map_id=workshop.journey_map_id)
+        if name == "persona":  # the map's main persona or one of its others (maps.personas)
+            map_id = workshop.journey_map_id
+            return Persona.objects.filter(Q(journey_maps__pk=map_id) | Q(also_on_maps__pk=map_id)).distinct()
         notes = Sticky.objects.filter(journey_map_id=workshop.journey_map_id)
         if not self.deleted_notes:
             notes = notes.filter(deleted_at=None)

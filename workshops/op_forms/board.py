@@ -73,6 +73,7 @@ class CellForm(OpForm):
 class StickyCreateForm(CellForm):
     text = StickyText()
     colour = forms.ChoiceField(choices=Colour.choices, required=False)
+    persona = RowField(required=False)  # the persona the board shows, if it shows one
 
 
 class StickyEditForm(OpForm):
@@ -112,6 +113,7 @@ class StickyStyleForm(OpForm):
     owner = forms.CharField(max_length=100, required=False, strip=True)
     status = forms.ChoiceField(choices=[("", "—"), *OpportunityStatus.choices], required=False)
     due_on = DayField(required=False)
+    persona = RowField(required=False)  # empty: the note concerns every persona
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -215,6 +217,7 @@ class BackstoryForm(OpForm):
 class EmotionRateForm(OpForm):
     stage = RowField()
     value = forms.IntegerField(min_value=-3, max_value=3)
+    persona = RowField(required=False)  # whose feeling: empty is the main persona's
 
 
 class StageAnnotateForm(OpForm):
