@@ -74,14 +74,14 @@ def map_summary(
     """Everything a stakeholder reads about a map, as anyone may see it (docs/sharing.md).
 
     Notes and ratings still private (written or given before a reveal) are left out; dots count
-    only from closed votes. Twelve queries whatever the size of the map: the map and persona,
-    stages and their figures, lanes, notes with their authors, links, emotion ratings, dots,
+    only from closed votes. Thirteen queries whatever the size of the map: the map and persona,
+    its other personas, stages and their figures, lanes, notes, links, emotion ratings, dots,
     big-picture answers, the reasons given in "why do we see this differently?" rounds, and two
     on the event log (who did something when, and on which days); one more for the notes folded
     into others, on a map that has some. `then`: the map as a follow-up session found it
     (`maps.moves.snapshot`), to say what moved since; the caller reads it. `persona`: on a map
-    of several (maps.personas; one query more for the others), only what concerns that one, and
-    its line; an id that is not one of the map's shows every persona (`persona_unknown` says so).
+    of several (maps.personas), only what concerns that one, and its line; an id that is not one
+    of the map's shows every persona (`persona_unknown` says so).
     """
     journey_map = JourneyMap.objects.select_related("persona").get(pk=journey_map.pk)
     stages = list(journey_map.stages.prefetch_related("metrics"))

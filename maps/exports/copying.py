@@ -14,7 +14,7 @@ from maps import layout
 def for_kind(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     """The map's journey re-laid for another kind: the start of a copy (e.g. a future state).
 
-    Keeps the persona, scope, backstory, stages and the notes in the lanes the new kind has;
+    Keeps the personas, scope, backstory, stages and the notes in the lanes the new kind has;
     leaves out what the team judged about the old journey (ratings and the reasons given for
     them, figures, the emotion notes, votes and the big-picture answers), which the new map's
     workshop works out afresh.
@@ -39,7 +39,7 @@ def for_kind(doc: dict[str, Any], kind: str) -> dict[str, Any]:
         **doc,
         "kind": kind,
         "stages": [
-            {**stage, "emotion_note": "", "ratings": [], "metrics": [], "reasons": []}
+            {**stage, "emotion_note": "", "ratings": [], "more_ratings": [], "metrics": [], "reasons": []}
             for stage in doc["stages"]
         ],
         "lanes": lanes,

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from maps import personas
 from maps.exports.document import BACKSTORY_FIELDS, PERSONA_FIELDS, SCOPE_FIELDS
 from maps.exports.readable import ReadableMap, bidi_isolated, readable
 from maps.models import BigQuestion, Insight, JourneyMap, Persona, Sticky
@@ -64,6 +65,13 @@ def _sections(journey_map: JourneyMap) -> list[tuple[str, list[tuple[Any, str]]]
             (
                 _("Persona"),
                 [(Persona._meta.get_field(f).verbose_name, getattr(persona, f)) for f in PERSONA_FIELDS],
+            )
+        )
+    for other in personas.of_map(journey_map)[1:]:  # several personas (maps.personas)
+        sections.append(
+            (
+                _("Also on this map"),
+                [(Persona._meta.get_field(f).verbose_name, getattr(other, f)) for f in PERSONA_FIELDS],
             )
         )
     for title, fields in ((_("Scope"), SCOPE_FIELDS), (_("Backstory"), BACKSTORY_FIELDS)):

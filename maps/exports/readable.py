@@ -56,7 +56,7 @@ def readable(journey_map: JourneyMap) -> ReadableMap:
     lane_index = {lane.pk: i for i, lane in enumerate(lanes)}
     notes = sorted(
         Sticky.objects.filter(journey_map=journey_map, deleted_at=None, hidden=False)
-        .select_related("author", "stage", "lane")
+        .select_related("author", "stage", "lane", "persona")
         .prefetch_related("links"),
         key=lambda n: (stage_index[n.stage_id], lane_index[n.lane_id], n.position, n.pk),
     )
@@ -125,6 +125,7 @@ def export_csv(journey_map: JourneyMap) -> str:
             _("Votes"),
             _("Author"),
             _("Folded into it"),
+            _("Concerns"),  # the persona, on a map of several (maps.personas); empty: every one
         ]
     )
     lane_by_id = {lane.pk: lane for lane in board.lanes}
@@ -138,6 +139,7 @@ def export_csv(journey_map: JourneyMap) -> str:
             str(board.dots[note.pk]),
             author_name(note.author) or "",
             folds_display(note),
+            note.persona.name if note.persona else "",
         ]
         writer.writerow([spreadsheet_safe(bidi_isolated(cell)) for cell in row])
     return out.getvalue()

@@ -26,7 +26,10 @@ function apply() {
   );
   // The note's "Concerns" list is the picker's, which the room redraws when the map's personas change.
   const concerns = $("#sticky-dialog [data-style=persona]");
-  if (concerns && picker) {
+  const options = (select) =>
+    [...(select?.options || [])].map((option) => `${option.value}\n${option.text}`).join("\n");
+  if (concerns && picker && options(concerns) !== options(picker)) {
+    // Only when they differ: a list replaced while it is open would close in the person's hands.
     const kept = concerns.value;
     concerns.replaceChildren(...[...picker.options].map((option) => new Option(option.text, option.value)));
     concerns.value = kept;

@@ -37,6 +37,7 @@ def test_each_person_shows_the_board_for_one_persona_and_live_notes_follow(
     fac.goto(f"{room.url}prepare/")
     fac.get_by_label("Persona", exact=True).select_option(label="Mei")
     fac.get_by_label("Ravi").check()
+    fac.screenshot(path=str(screenshots_dir / "prepare-personas.png"), full_page=True)
     fac.get_by_role("button", name="Save").click()
     expect(fac).to_have_url(re.compile(re.escape(room.url) + "$"))
     expect(fac.locator("#emotion .emotion-row")).to_have_count(2)
@@ -50,6 +51,7 @@ def test_each_person_shows_the_board_for_one_persona_and_live_notes_follow(
     dialog = mia.locator("#sticky-dialog")
     dialog.get_by_label("Concerns").select_option(label="Ravi")
     expect(note(fac, "Pays the whole deposit").locator(".persona-chip")).to_have_text("For Ravi")
+    picture_of(mia, "#sticky-dialog", screenshots_dir / "note-dialog-concerns.png")
     mia.keyboard.press("Escape")
 
     # Olivia shows the board for Mei: Ravi's note and line go, the note for everyone stays.

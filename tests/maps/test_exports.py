@@ -39,7 +39,7 @@ def leaks(text: str) -> list[str]:
 
 def test_the_json_export_holds_the_whole_visible_map(full_map):
     data = json.loads(exports.export_json(full_map))
-    assert (data["format"], data["version"], data["kind"]) == ("journeymap", 3, "current")
+    assert (data["format"], data["version"], data["kind"]) == ("journeymap", 4, "current")
     assert data["title"] == full_map.title and data["persona"]["name"].startswith("Mei <script>")
     assert data["scope"]["scenario"].startswith("Plan a weekend =HYPERLINK")
     assert data["backstory"]["narrative"] == "Line one\n\nLine | two"
@@ -87,6 +87,7 @@ def test_the_json_export_holds_the_whole_visible_map(full_map):
         "evidence_source": "",
         "evidence_note": "",
         "settled_at": None,
+        "persona": None,
         "links": None,
         "author": "Mia",
         "folded": [],
@@ -395,8 +396,8 @@ def test_a_file_with_a_bom_is_read(good):
 def test_another_json_file_or_version_is_named_as_such(owner, good):
     assert "not a Journeymap export" in import_error(owner, [1, 2])
     assert "not a Journeymap export" in import_error(owner, {"title": "x"})
-    message = import_error(owner, broken(good, lambda d: d.update(version=4)))
-    assert message.startswith("version:") and "version 4 is not supported" in message
+    message = import_error(owner, broken(good, lambda d: d.update(version=5)))
+    assert message.startswith("version:") and "version 5 is not supported" in message
     assert "is not supported" in import_error(owner, broken(good, lambda d: d.update(version=True)))
 
 
@@ -495,7 +496,17 @@ def test_the_csv_opens_safely_in_a_spreadsheet(full_map):
     text = exports.export_csv(full_map)
     assert text.startswith("\ufeff") and leaks(text) == []
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0] == ["Stage", "Lane", "Note", "Marks", "Evidence", "Votes", "Author", "Folded into it"]
+    assert rows[0] == [
+        "Stage",
+        "Lane",
+        "Note",
+        "Marks",
+        "Evidence",
+        "Votes",
+        "Author",
+        "Folded into it",
+        "Concerns",
+    ]
     body = rows[1:]
     assert len(body) == Sticky.objects.filter(journey_map=full_map, deleted_at=None, hidden=False).count()
     for row in body:
@@ -517,6 +528,7 @@ def test_the_csv_opens_safely_in_a_spreadsheet(full_map):
         "0",
         "Mia",
         "",  # nothing folded into it
+        "",  # it concerns every persona
     ]
     jam = by_text[f"An hour in a traffic jam {fullmap.FORMULA}"]
     assert jam[5] == "3"

@@ -3,6 +3,8 @@ the board's lines, the summary's filter and the export."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -247,3 +249,39 @@ def test_a_file_with_bad_persona_refs_is_refused_by_path(workshop, member, cast,
     with pytest.raises(exports.InvalidExport) as invalid:
         exports.validate(data)
     assert invalid.value.path == path
+
+
+def test_the_readable_downloads_say_whom_a_note_concerns(workshop, member, cast):
+    _mei, ravi, _ada = cast
+    note(workshop.journey_map, member.user, "Ravi pays twice", "pains", persona=ravi)
+    note(workshop.journey_map, member.user, "Everyone waits", "pains")
+    markdown = exports.export_markdown(workshop.journey_map)
+    assert "• Ravi pays twice _(For Ravi)_" in markdown and "• Everyone waits |" in markdown
+    assert markdown.count("## Also on this map") == 2  # Ada and Ravi, after the main persona
+    rows = list(csv.reader(io.StringIO(exports.export_csv(workshop.journey_map)[1:])))
+    concerns = {row[2]: row[-1] for row in rows[1:]}
+    assert rows[0][-1] == "Concerns" and concerns == {"Ravi pays twice": "Ravi", "Everyone waits": ""}
+
+
+def test_a_copy_keeps_the_personas_and_whom_each_note_concerns_but_not_the_ratings(workshop, member, cast):
+    _mei, ravi, _ada = cast
+    note(workshop.journey_map, member.user, "Ravi pays twice", "pains", persona=ravi)
+    run(member, "emotion.rate", stage=workshop.journey_map.stages.first().pk, value=-3, persona=ravi.pk)
+    copy = maps_services.map_copy(journey_map=workshop.journey_map, owner=workshop.owner, kind="future")
+    assert sorted(p.name for p in copy.more_personas.all()) == ["Ada", "Ravi"]
+    assert copy.stickies.get(text="Ravi pays twice").persona == ravi
+    assert not EmotionRating.objects.filter(journey_map=copy).exists()
+
+
+def test_a_version_3_file_of_one_persona_still_imports(workshop, member):
+    note(workshop.journey_map, member.user, "Everyone waits", "pains")
+    data = exports.export_data(workshop.journey_map)
+    data["version"] = 3
+    del data["more_personas"]
+    for stage in data["stages"]:
+        del stage["more_ratings"]
+    for each in data["notes"]:
+        del each["persona"]
+    imported = maps_services.map_import(owner=workshop.owner, data=data)
+    assert imported.stickies.get(text="Everyone waits").persona is None
+    assert not imported.more_personas.exists()

@@ -345,10 +345,10 @@ def test_the_summary_takes_a_fixed_number_of_queries(workshop, facilitator, djan
     share(workshop)
     client = client_for(facilitator.user)
     # session, user, participant with workshop and map; the people of the map's workshops; the
-    # map with its persona, stages, their figures, lanes, notes, links, dots, ratings, answers,
-    # the reasons of "why" rounds, who did what when, the days worked on; the last follow-up
-    # session's snapshot; the share links.
-    with django_assert_num_queries(18):
+    # map with its persona, stages, their figures, lanes, notes, the map's other personas,
+    # links, dots, ratings, answers, the reasons of "why" rounds, who did what when, the days
+    # worked on; the last follow-up session's snapshot; the share links.
+    with django_assert_num_queries(19):
         response = client.get(summary_url(workshop))
     assert response.content.decode().count('class="note colour-') == 400
 
