@@ -125,7 +125,7 @@ def export_csv(journey_map: JourneyMap) -> str:
             _("Votes"),
             _("Author"),
             _("Folded into it"),
-            _("Concerns"),  # the persona, on a map of several (maps.personas); empty: every one
+            _("Persona"),  # the persona, on a map of several (maps.personas); empty: every one
         ]
     )
     lane_by_id = {lane.pk: lane for lane in board.lanes}

@@ -24,7 +24,7 @@ function apply() {
          .readings-line:not([data-persona="${id}"]) { display: none; }`
       : "",
   );
-  // The note's "Concerns" list is the picker's, which the room redraws when the map's personas change.
+  // The note's persona list is the picker's, which the room redraws when the map's personas change.
   const concerns = $("#sticky-dialog [data-style=persona]");
   const options = (select) =>
     [...(select?.options || [])].map((option) => `${option.value}\n${option.text}`).join("\n");

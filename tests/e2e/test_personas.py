@@ -49,7 +49,7 @@ def test_each_person_shows_the_board_for_one_persona_and_live_notes_follow(
     # Mia says the deposit concerns Ravi; everyone's board says so.
     note(mia, "Pays the whole deposit").locator("[data-sticky-menu]").click()
     dialog = mia.locator("#sticky-dialog")
-    dialog.get_by_label("Concerns").select_option(label="Ravi")
+    dialog.get_by_label("Persona").select_option(label="Ravi")
     expect(note(fac, "Pays the whole deposit").locator(".persona-chip")).to_have_text("For Ravi")
     picture_of(mia, "#sticky-dialog", screenshots_dir / "note-dialog-concerns.png")
     mia.keyboard.press("Escape")

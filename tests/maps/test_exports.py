@@ -505,7 +505,7 @@ def test_the_csv_opens_safely_in_a_spreadsheet(full_map):
         "Votes",
         "Author",
         "Folded into it",
-        "Concerns",
+        "Persona",
     ]
     body = rows[1:]
     assert len(body) == Sticky.objects.filter(journey_map=full_map, deleted_at=None, hidden=False).count()

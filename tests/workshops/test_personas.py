@@ -260,7 +260,7 @@ def test_the_readable_downloads_say_whom_a_note_concerns(workshop, member, cast)
     assert markdown.count("## Also on this map") == 2  # Ada and Ravi, after the main persona
     rows = list(csv.reader(io.StringIO(exports.export_csv(workshop.journey_map)[1:])))
     concerns = {row[2]: row[-1] for row in rows[1:]}
-    assert rows[0][-1] == "Concerns" and concerns == {"Ravi pays twice": "Ravi", "Everyone waits": ""}
+    assert rows[0][-1] == "Persona" and concerns == {"Ravi pays twice": "Ravi", "Everyone waits": ""}
 
 
 def test_a_copy_keeps_the_personas_and_whom_each_note_concerns_but_not_the_ratings(workshop, member, cast):
