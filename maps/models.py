@@ -8,12 +8,19 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class MapKind(models.TextChoices):
-    CURRENT_STATE = "current", _("Current state")
-    FUTURE_STATE = "future", _("Future state")
-    DAY_IN_THE_LIFE = "day", _("Day in the life")
-    SERVICE_BLUEPRINT = "blueprint", _("Service blueprint")
+from maps.choices import (
+    OFFLINE_CHANNELS,
+    STICKY_MAX_LENGTH,
+    BigQuestion,
+    Channel,
+    Colour,
+    Evidence,
+    MapKind,
+    MetricKind,
+    OpportunityStatus,
+    Severity,
+    Zone,
+)
 
 
 class JourneyMap(models.Model):
@@ -123,13 +130,6 @@ class Persona(models.Model):
         return self.name
 
 
-class Zone(models.TextChoices):
-    CUSTOMER = "customer", _("Customer")
-    FRONTSTAGE = "frontstage", _("Frontstage")
-    BACKSTAGE = "backstage", _("Backstage")
-    SUPPORT = "support", _("Support processes")
-
-
 class Stage(models.Model):
     journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(_("name"), max_length=60)
@@ -158,50 +158,6 @@ class Lane(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Colour(models.TextChoices):
-    YELLOW = "yellow", _("Yellow")
-    PINK = "pink", _("Pink")
-    BLUE = "blue", _("Blue")
-    GREEN = "green", _("Green")
-    ORANGE = "orange", _("Orange")
-    PURPLE = "purple", _("Purple")
-
-
-class Evidence(models.TextChoices):
-    ASSUMPTION = "assumption", _("Assumption")
-    ANECDOTE = "anecdote", _("Anecdote")
-    RESEARCH = "research", _("Research")
-
-
-class Channel(models.TextChoices):
-    WEBSITE = "website", _("Website")
-    APP = "app", _("App")
-    PHONE = "phone", _("Phone")
-    EMAIL = "email", _("Email")
-    POST = "post", _("Post")
-    FACE_TO_FACE = "face", _("Face to face")
-    SOCIAL = "social", _("Social media")
-    STORE = "store", _("Store")
-    OTHER = "other", _("Other")
-
-
-class Severity(models.IntegerChoices):
-    LOW = 1, _("Low")
-    MEDIUM = 2, _("Medium")
-    HIGH = 3, _("High")
-
-
-class OpportunityStatus(models.TextChoices):
-    IDEA = "idea", _("Idea")
-    PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
-
-
-OFFLINE_CHANNELS = {Channel.PHONE, Channel.POST, Channel.FACE_TO_FACE, Channel.STORE}
-STICKY_MAX_LENGTH = 280
 
 
 class Sticky(models.Model):
@@ -333,14 +289,6 @@ class VoteDot(models.Model):
         return f"dot on {self.sticky_id}"
 
 
-class MetricKind(models.TextChoices):
-    NPS = "nps", _("NPS")
-    CSAT = "csat", _("CSAT")
-    CES = "ces", _("CES")
-    DROP_OFF = "dropoff", _("Drop-off rate")
-    CUSTOM = "custom", _("Other")
-
-
 class StageMetric(models.Model):
     """A measured figure for a stage, so that impact can be weighed with data."""
 
@@ -361,13 +309,6 @@ class StageMetric(models.Model):
     @property
     def name(self) -> str:
         return self.label if self.kind == MetricKind.CUSTOM and self.label else str(self.get_kind_display())
-
-
-class BigQuestion(models.TextChoices):
-    FRUSTRATING = "frustrating", _("What is most confusing or frustrating?")
-    EXPECTATIONS = "expectations", _("Where does the journey fall short of expectations?")
-    NEEDS = "needs", _("What new, unmet needs did we find?")
-    COMPLEX = "complex", _("Where is it needlessly complex or repetitive?")
 
 
 class Insight(models.Model):

@@ -4,6 +4,7 @@
 - `schema.py`: that document's shape as a JSON Schema;
 - `validation.py`: an uploaded file, read and checked against the schema and its references
   (`load`, `validate`, `InvalidExport`) before `maps.services.map_import` writes anything;
+- `problems.py`: what each schema keyword's failure says, in the uploader's language;
 - `copying.py`: the document re-laid for another kind of map, the start of a copy;
 - `readable.py` (CSV, SVG) and `markdown.py`: the formats for people, read-only;
 - `plan.py`: the action plan, as CSV for issue trackers' importers and as Markdown.
