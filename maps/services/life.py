@@ -29,6 +29,7 @@ from maps.models import (
     Vote,
     VoteDot,
 )
+from maps.personas import rating_key
 from maps.services.change import MapRefused, log
 
 
@@ -127,7 +128,7 @@ def map_import(
     for more in doc.get("more_personas", []):
         fields = {name: value for name, value in more.items() if name != "ref"}
         persona_by_ref[more["ref"]] = _persona_for(owner, fields)
-    journey_map.more_personas.set([p for ref, p in persona_by_ref.items() if ref != exports.MAIN])
+    journey_map.more_personas.set({p for p in persona_by_ref.values() if p != journey_map.persona})
     stages = Stage.objects.bulk_create(
         Stage(journey_map=journey_map, name=s["name"], emotion_note=s["emotion_note"], position=i)
         for i, s in enumerate(doc["stages"])
@@ -160,17 +161,20 @@ def map_import(
         return people[name]
 
     notes = _import_notes(journey_map, doc, stage_by_ref, lane_by_key, person, persona_by_ref)
-    lines = [(None, s, s["ratings"]) for s in doc["stages"]] + [
-        (persona_by_ref[more["persona"]], s, more["ratings"])
-        for s in doc["stages"]
-        for more in s.get("more_ratings", [])
-    ]
-    raters = [_nameholder("") for _i in range(max((len(values) for _p, _s, values in lines), default=0))]
+    # Ratings by line and stage; a persona that is a twin of another in the owner's library
+    # (the same fields) shares its line. One anonymous rater per rating of the fullest line.
+    lines: dict[tuple[int | None, str], list[int]] = {}
+    for s in doc["stages"]:
+        lines.setdefault((None, s["ref"]), []).extend(s["ratings"])
+        for more in s.get("more_ratings", []):
+            key = rating_key(journey_map, persona_by_ref[more["persona"]])
+            lines.setdefault((key, s["ref"]), []).extend(more["ratings"])
+    raters = [_nameholder("") for _i in range(max(map(len, lines.values()), default=0))]
     EmotionRating.objects.bulk_create(
         EmotionRating(
-            journey_map=journey_map, stage=stage_by_ref[s["ref"]], author=rater, persona=persona, value=value
+            journey_map=journey_map, stage=stage_by_ref[ref], author=rater, persona_id=persona_id, value=value
         )
-        for persona, s, values in lines
+        for (persona_id, ref), values in lines.items()
         for rater, value in zip(raters, values, strict=False)
     )
     now = timezone.now()

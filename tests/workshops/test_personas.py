@@ -285,3 +285,27 @@ def test_a_version_3_file_of_one_persona_still_imports(workshop, member):
     imported = maps_services.map_import(owner=workshop.owner, data=data)
     assert imported.stickies.get(text="Everyone waits").persona is None
     assert not imported.more_personas.exists()
+
+
+def test_an_import_folds_a_persona_that_is_a_twin_of_another_into_its_line(workshop, member, cast):
+    """Two personas with the same fields are one persona of the owner's library on import
+    (maps.services.life._persona_for): their lines become one, and the import does not fail."""
+    mei, ravi, ada = cast
+    Persona.objects.filter(pk=ada.pk).update(name="Mei")  # Ada is now Mei's twin
+    stage = workshop.journey_map.stages.first()
+    run(member, "emotion.rate", stage=stage.pk, value=2)
+    run(member, "emotion.rate", stage=stage.pk, value=-2, persona=ada.pk)
+    run(member, "emotion.rate", stage=stage.pk, value=-3, persona=ravi.pk)
+    copy = maps_services.map_import(owner=workshop.owner, data=exports.export_data(workshop.journey_map))
+    assert copy.persona == mei and list(copy.more_personas.all()) == [ravi]
+    assert sorted(EmotionRating.objects.filter(journey_map=copy).values_list("value", flat=True)) == [
+        -3,
+        -2,
+        2,
+    ]
+    assert sorted(
+        EmotionRating.objects.filter(journey_map=copy, persona=None).values_list("value", flat=True)
+    ) == [
+        -2,
+        2,
+    ]
