@@ -231,7 +231,7 @@ class EmotionRating(models.Model):
     journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="emotion_ratings")
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="emotion_ratings")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    # Whose feeling (maps.personas): None is the map's main persona. A persona's ratings go with it.
+    # Whose feeling (maps.personas): None only on a map without a persona. A persona's ratings go with it.
     persona = models.ForeignKey("Persona", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     value = models.SmallIntegerField()
     # Given while ratings are private: counted, never shown, until the facilitator reveals them.

@@ -8,14 +8,17 @@ Then:
 - a note may concern one of them (`Sticky.persona`); a note that names none concerns every
   persona, so it shows whichever persona the board or the summary is showing;
 - each persona has an emotion line of its own: a rating names whose feeling it is
-  (`EmotionRating.persona`; None is the main persona's, as every rating was before a map could
-  name more), and the board draws one line per persona;
+  (`EmotionRating.persona`, always the persona's own id, so that making another persona the
+  main one moves no rating to another line; None only on a map without a persona, and such a
+  rating counts on the main persona's line once one is chosen), and the board draws one line
+  per persona;
 - the board's "Show the board for" picker is each person's own view (static/js/personas.js):
   it hides the notes of the other personas and their lines, and changes nobody else's board;
   the summary takes `?persona=` and reads only what concerns that persona.
 
 A persona taken off the map leaves its notes concerning everyone (the tag goes, the note
-stays); its ratings stay stored but undrawn, and come back if it is named again.
+stays); its ratings stay stored but undrawn, and come back if it is named again. A persona
+deleted from the library takes its ratings with it.
 """
 
 from __future__ import annotations
@@ -34,10 +37,9 @@ def of_map(journey_map: JourneyMap) -> list[Persona]:
 
 
 def rating_key(journey_map: JourneyMap, persona: Persona | None) -> int | None:
-    """What a rating for `persona` stores: None for the main persona (or a map without one)."""
-    if persona is None or persona.pk == journey_map.persona_id:
-        return None
-    return persona.pk
+    """What a rating for `persona` stores: its id; for None, the main persona's (None on a map
+    without one)."""
+    return persona.pk if persona is not None else journey_map.persona_id
 
 
 def shows(note_persona_id: int | None, persona_id: int | None) -> bool:

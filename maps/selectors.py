@@ -133,6 +133,9 @@ def _y(value: float) -> float:
     return round(35 - value * 10, 2)
 
 
+Rating = tuple[int, int, bool, int]  # stage id, value, hidden, author id
+
+
 @dataclass
 class Line:
     """One persona's emotion line (maps.personas): None on a map without a persona."""
@@ -141,6 +144,11 @@ class Line:
     cells: list[EmotionCell]
     readings: list[emotion.Reading]
     first: bool = False  # the main persona's: the stage notes ("note why") are drawn with it
+
+    @property
+    def waiting(self) -> int:
+        """Ratings of this line given while ratings are private, not yet revealed."""
+        return sum(cell.waiting for cell in self.cells)
 
 
 def emotion_line(
@@ -157,32 +165,49 @@ def emotion_line(
     persona); `emotion_lines` holds a line for each of `personas` (maps.personas.of_map) when the
     map has several, else just the one.
     """
-    ratings: dict[int | None, list[tuple[int, int, bool, int]]] = {}
+    ratings: dict[int | None, list[Rating]] = {}
     for stage_id, value, hidden, author_id, persona_id in EmotionRating.objects.filter(
         journey_map=journey_map
     ).values_list("stage_id", "value", "hidden", "author_id", "persona_id"):
         ratings.setdefault(persona_id, []).append((stage_id, value, hidden, author_id))
-    cells, readings = _line(stages, ratings.get(rating_key(journey_map, showing), []), viewer_id)
-    lines = [Line(showing or (personas[0] if personas else None), cells, readings, first=True)]
-    if personas and len(personas) > 1 and showing is None:
-        for persona in personas[1:]:
-            rows = ratings.get(rating_key(journey_map, persona), [])
-            lines.append(Line(persona, *_line(stages, rows, viewer_id)))
+    first = showing or (personas[0] if personas else None)
+    shown = [first] + (personas[1:] if personas and showing is None else [])
+    lines = [
+        Line(persona, *_line(stages, line_ratings(journey_map, ratings, persona), viewer_id), first=i == 0)
+        for i, persona in enumerate(shown)
+    ]
+    # The main persona's line, besides: what a follow-up session's snapshot holds (maps/moves.py).
+    main = lines[0] if showing is None or showing.pk == journey_map.persona_id else None
+    main_cells = main.cells if main else _line(stages, line_ratings(journey_map, ratings, None), None)[0]
     disagreed = [
         line.cells[r.start].stage for line in lines for r in line.readings if r.kind == "disagreement"
     ]
     return {
-        "emotion_cells": cells,
-        "emotion_readings": readings,
+        "emotion_cells": lines[0].cells,
+        "emotion_readings": lines[0].readings,
         "emotion_lines": lines,
+        "main_cells": main_cells,
         "disagreed_stages": list(dict.fromkeys(disagreed)),
-        "ratings_waiting": sum(hidden for rows in ratings.values() for _s, _v, hidden, _a in rows),
+        "ratings_waiting": sum(line.waiting for line in lines),
         "scale": list(range(emotion.LOW, emotion.HIGH + 1)),
     }
 
 
+def line_ratings(
+    journey_map: JourneyMap, ratings: dict[int | None, list[Rating]], persona: Persona | None
+) -> list[Rating]:
+    """The ratings of `persona`'s line (None: the main persona's). The main line also counts
+    ratings given before the map had a persona, unless their rater has rated the persona since."""
+    key = rating_key(journey_map, persona)
+    rows = list(ratings.get(key, []))
+    if key is not None and key == journey_map.persona_id:
+        rated = {(stage_id, author_id) for stage_id, _v, _h, author_id in rows}
+        rows += [r for r in ratings.get(None, []) if (r[0], r[3]) not in rated]
+    return rows
+
+
 def _line(
-    stages: list[Stage], ratings: list[tuple[int, int, bool, int]], viewer_id: int | None
+    stages: list[Stage], ratings: list[Rating], viewer_id: int | None
 ) -> tuple[list[EmotionCell], list[emotion.Reading]]:
     values: dict[int, list[int]] = {s.pk: [] for s in stages}
     waiting: dict[int, int] = dict.fromkeys(values, 0)

@@ -312,7 +312,7 @@ def note_update(note_id: int, values: dict[str, Any]) -> Statement:
     `Sticky.objects.filter(pk=…, deleted_at=None).update(**values)`, then
     `Sticky.objects.select_related("author", "persona").prefetch_related("links").get(pk=…)`."""
     fields = [Sticky._meta.get_field(name) for name in values]
-    raw = [getattr(values[f.name], "pk", None) if f.is_relation else values[f.name] for f in fields]
+    raw = [values[f.name].pk if isinstance(values[f.name], Model) else values[f.name] for f in fields]
     params = [f.get_db_prep_save(value, connection) for f, value in zip(fields, raw, strict=True)]
     return _update_statement(connection.vendor, tuple(values)), [*params, note_id]
 

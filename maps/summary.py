@@ -139,7 +139,7 @@ def map_summary(
         journey_map=journey_map, stages=stages, viewer_id=None, personas=named, showing=showing
     )
     # After a follow-up session began: what moved since (maps/moves.py), from what is read here.
-    moves = moved(then=then, stages=stages, notes=notes, cells=line["emotion_cells"]) if then else None
+    moves = moved(then=then, stages=stages, notes=notes, cells=line["main_cells"]) if then else None
     return {
         "journey_map": journey_map,
         "moves": moves,

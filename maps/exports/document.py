@@ -20,6 +20,7 @@ from typing import Any
 from maps import personas
 from maps.models import EmotionRating, Insight, JourneyMap, Sticky, Vote, VoteDot
 from maps.reasons import reasons_by_stage
+from maps.selectors import Rating, line_ratings
 from maps.vocabulary import BACKSTORY_FIELDS, PERSONA_FIELDS, SCOPE_FIELDS
 
 FORMAT = "journeymap"
@@ -81,12 +82,16 @@ def export_data(journey_map: JourneyMap) -> dict[str, Any]:
     persona_ref: dict[int | None, str] = {p.pk: f"p{i}" for i, p in enumerate(more, 1)}
     if persona is not None:
         persona_ref[persona.pk] = MAIN
-    # Ratings by whose feeling they are (maps.personas): None is the main persona's line.
-    ratings: dict[int | None, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for stage_id, value, persona_id in EmotionRating.objects.filter(
+    # Ratings by whose feeling they are (maps.personas), per stage: the main line, then the others'.
+    rows: dict[int | None, list[Rating]] = defaultdict(list)
+    for stage_id, value, author_id, persona_id in EmotionRating.objects.filter(
         journey_map=journey_map, hidden=False
-    ).values_list("stage_id", "value", "persona_id"):
-        ratings[persona_id][stage_id].append(value)
+    ).values_list("stage_id", "value", "author_id", "persona_id"):
+        rows[persona_id].append((stage_id, value, False, author_id))
+    ratings: dict[int | None, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for line in [None, *more]:
+        for stage_id, value, _hidden, _author in line_ratings(journey_map, rows, line):
+            ratings[line and line.pk][stage_id].append(value)
     reasons = reasons_by_stage(journey_map)
     return {
         "format": FORMAT,

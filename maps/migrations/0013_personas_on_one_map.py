@@ -3,6 +3,18 @@
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import OuterRef, Subquery
+
+
+def ratings_name_their_persona(apps, schema_editor):
+    """Every rating so far was of the map's persona: say so, so that making another persona the
+    main one later moves none of them to another line (maps/personas.py)."""
+    EmotionRating = apps.get_model("maps", "EmotionRating")
+    JourneyMap = apps.get_model("maps", "JourneyMap")
+    persona = JourneyMap.objects.filter(pk=OuterRef("journey_map_id")).values("persona_id")[:1]
+    EmotionRating.objects.filter(persona=None, journey_map__persona__isnull=False).update(
+        persona=Subquery(persona)
+    )
 
 
 class Migration(migrations.Migration):
@@ -36,4 +48,5 @@ class Migration(migrations.Migration):
             model_name='emotionrating',
             constraint=models.UniqueConstraint(fields=('stage', 'author', 'persona'), name='emotion_rating_unique', nulls_distinct=False),
         ),
+        migrations.RunPython(ratings_name_their_persona, migrations.RunPython.noop),
     ]

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from maps.models import JourneyMap, Lane, Stage, Sticky
+from maps.models import EmotionRating, JourneyMap, Lane, Stage, Sticky
 from maps.services.change import Change, MapRefused, log
 from maps.vocabulary import BACKSTORY_FIELDS, MAX_STAGES
 
@@ -126,6 +127,14 @@ def scope_update(
         journey_map.save(update_fields=list(data))
     if more is not None:
         journey_map.more_personas.set(more)
+    if data.get("persona") is not None:
+        # Ratings given before the map had a persona were of the one it now has (maps.personas).
+        theirs = EmotionRating.objects.filter(
+            stage=OuterRef("stage"), author=OuterRef("author"), persona=data["persona"]
+        )
+        EmotionRating.objects.filter(journey_map=journey_map, persona=None).exclude(Exists(theirs)).update(
+            persona=data["persona"]
+        )
     if more is not None or "persona" in data:
         kept = [journey_map.persona_id, *journey_map.more_personas.values_list("pk", flat=True)]
         notes = Sticky.objects.filter(journey_map=journey_map, persona__isnull=False)

@@ -165,7 +165,7 @@ def map_import(
     # (the same fields) shares its line. One anonymous rater per rating of the fullest line.
     lines: dict[tuple[int | None, str], list[int]] = {}
     for s in doc["stages"]:
-        lines.setdefault((None, s["ref"]), []).extend(s["ratings"])
+        lines.setdefault((rating_key(journey_map, None), s["ref"]), []).extend(s["ratings"])
         for more in s.get("more_ratings", []):
             key = rating_key(journey_map, persona_by_ref[more["persona"]])
             lines.setdefault((key, s["ref"]), []).extend(more["ratings"])

@@ -152,7 +152,7 @@ def test_each_persona_has_a_line_of_its_own_and_the_main_one_keeps_the_old_ratin
     run(member, "emotion.rate", stage=stage.pk, value=-3, persona=ravi.pk)
     run(member2, "emotion.rate", stage=stage.pk, value=-1, persona=ravi.pk)
     assert sorted(EmotionRating.objects.values_list("persona_id", "value"), key=str) == sorted(
-        [(None, 3), (ravi.pk, -3), (ravi.pk, -1)], key=str
+        [(mei.pk, 3), (ravi.pk, -3), (ravi.pk, -1)], key=str
     )
     rated = MapEvent.objects.filter(kind="emotion.rate").order_by("seq").last()
     assert rated.payload == {"stage": stage.pk, "persona": ravi.pk}  # never the value
@@ -162,6 +162,33 @@ def test_each_persona_has_a_line_of_its_own_and_the_main_one_keeps_the_old_ratin
     only_ravi = map_summary(journey_map=workshop.journey_map, persona=ravi.pk)
     assert [line.persona for line in only_ravi["emotion_lines"]] == [ravi]
     assert only_ravi["emotion_cells"][0].point.median == -2.0
+
+
+def test_making_another_persona_the_main_one_moves_no_rating_to_another_line(
+    workshop, facilitator, member, cast
+):
+    mei, ravi, ada = cast
+    stage = workshop.journey_map.stages.first()
+    run(member, "emotion.rate", stage=stage.pk, value=3)  # Mei's, the main one
+    run(member, "emotion.rate", stage=stage.pk, value=-3, persona=ravi.pk)
+    response, _client = prepare(facilitator, persona=ravi.pk, more_personas=[mei.pk, ada.pk])
+    assert response.status_code == 302
+    summary = map_summary(journey_map=workshop.journey_map)
+    lines = {line.persona.name: line.cells[0].point.median for line in summary["emotion_lines"]}
+    assert lines == {"Ravi": -3.0, "Ada": None, "Mei": 3.0}
+    data = exports.export_data(JourneyMap.objects.get(pk=workshop.journey_map_id))
+    assert data["stages"][0]["ratings"] == [-3]  # Ravi's, the main one now
+    assert data["stages"][0]["more_ratings"] == [{"persona": "p2", "ratings": [3]}]  # Mei's (Ada is p1)
+
+
+def test_ratings_given_before_the_map_had_a_persona_are_the_one_it_is_given(workshop, facilitator, member):
+    stage = workshop.journey_map.stages.first()
+    run(member, "emotion.rate", stage=stage.pk, value=1)
+    assert EmotionRating.objects.get().persona is None
+    mei = persona(workshop.owner, "Mei")
+    response, _client = prepare(facilitator, persona=mei.pk)
+    assert response.status_code == 302
+    assert EmotionRating.objects.get().persona == mei
 
 
 # -- the summary, filtered --------------------------------------------------------------------
@@ -303,9 +330,5 @@ def test_an_import_folds_a_persona_that_is_a_twin_of_another_into_its_line(works
         -2,
         2,
     ]
-    assert sorted(
-        EmotionRating.objects.filter(journey_map=copy, persona=None).values_list("value", flat=True)
-    ) == [
-        -2,
-        2,
-    ]
+    main_line = EmotionRating.objects.filter(journey_map=copy, persona=mei).values_list("value", flat=True)
+    assert sorted(main_line) == [-2, 2]
