@@ -143,7 +143,7 @@ class Line:
     persona: Persona | None
     cells: list[EmotionCell]
     readings: list[emotion.Reading]
-    first: bool = False  # the main persona's: the stage notes ("note why") are drawn with it
+    first: bool = False  # the main persona's, or the one persona shown
 
     @property
     def waiting(self) -> int:

@@ -18,6 +18,8 @@ function apply() {
   const picker = $("[data-persona-filter]");
   const shown = shownPersona();
   const id = CSS.escape(shown);
+  // The stage notes ("Note why") are on the first line unless the board shows one line (app.css).
+  document.documentElement.toggleAttribute("data-show-persona", Boolean(shown));
   sheet.replaceSync(
     shown
       ? `.sticky[data-persona]:not([data-persona="${id}"]), .emotion-row:not([data-persona="${id}"]),

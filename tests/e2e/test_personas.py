@@ -61,6 +61,13 @@ def test_each_person_shows_the_board_for_one_persona_and_live_notes_follow(
     expect(note(fac, "Everyone waits")).to_be_visible()
     expect(fac.locator("#emotion .emotion-row:visible")).to_have_count(1)
     expect(fac.locator("#emotion .emotion-row:visible")).to_contain_text("Emotion line: Mei")
+    picker.select_option(label="Ravi")
+    ravi_row = fac.locator("#emotion .emotion-row:visible")
+    expect(ravi_row).to_contain_text("Emotion line: Ravi")
+    expect(ravi_row.locator(".emotion-annotate:visible")).to_have_count(
+        fac.locator("#board .stage-head").count()
+    )
+    picker.select_option(label="Mei")
     # Nobody else's board changed.
     expect(note(mia, "Pays the whole deposit")).to_be_visible()
 
@@ -92,6 +99,12 @@ def test_each_person_shows_the_board_for_one_persona_and_live_notes_follow(
     fac.get_by_label("Show the board for").select_option(label="Every persona")
     expect(note(fac, "Pays the whole deposit")).to_be_visible()
     expect(fac.locator("#emotion .emotion-row:visible")).to_have_count(2)
+    # "Note why" sits on the first line when every line shows, and on the one line shown.
+    stages = fac.locator("#board .stage-head").count()
+    expect(fac.locator("#emotion .emotion-annotate:visible")).to_have_count(stages)
+    expect(fac.locator("#emotion .emotion-row").first.locator(".emotion-annotate:visible")).to_have_count(
+        stages
+    )
     fac.evaluate("document.getElementById('boardbar').scrollIntoView()")
     fac.wait_for_timeout(200)
     fac.screenshot(path=str(screenshots_dir / "board-every-persona.png"))
