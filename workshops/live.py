@@ -24,7 +24,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from maps import events
+from maps import events, personas
 from maps.models import JourneyMap, MapEvent, Sticky
 from maps.reasons import why_panel
 from maps.selectors import board, emotion_line, insights, vote_panel
@@ -81,6 +81,8 @@ def load(
     context: dict[str, Any] = {"oob": True, "viewer_id": viewer_id}
     if parts:
         context.update(room_context(workshop_id=workshop_id, now=timezone.now()))
+        if regions.WITH_PERSONAS.intersection(parts):
+            context["map_personas"] = personas.of_map(context["journey_map"])
     else:
         context["journey_map"] = journey_map or JourneyMap.objects.get(workshops__pk=workshop_id)
     journey_map = context["journey_map"]

@@ -38,6 +38,8 @@ FRAGMENTS: dict[str, tuple[str, ...]] = {
     BOARD_GRID: ("maps/board.html#board",),
     EMOTION: ("maps/board.html#emotion", "maps/board.html#readings"),
 }
+# Regions that draw the map's personas (maps.personas): the board bar's picker, the lines.
+WITH_PERSONAS = frozenset({BOARD_BAR, BOARD_GRID, EMOTION})
 # Fragments whose root is a table's part (a <tfoot>, a <td>): sent inside a table of their own
 # (live.in_table says why).
 IN_TABLE = frozenset({"maps/board.html#emotion"})

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from maps import personas, sql
+from maps import sql
 from maps.models import Channel, Colour, Evidence, MapKind, MetricKind, OpportunityStatus, Severity, Sticky
 from maps.selectors import lane_label
 from maps.summary import Person, public_name
@@ -81,7 +81,6 @@ def room_context(*, workshop_id: int, now: datetime) -> dict[str, Any]:
         "server_now": now,
         "roles": Role.choices,
         "lanes": lanes,
-        "map_personas": personas.of_map(journey_map),
         "vote_lanes": [lane for lane in lanes if lane.key in VOTE_LANES],
         "hidden_total": Sticky.objects.filter(journey_map=journey_map, hidden=True, deleted_at=None).count()
         if workshop.private_writing

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from maps import events
+from maps import events, personas
 from maps import services as maps_services
 from maps.models import Persona
 from maps.reasons import why_panel
@@ -125,6 +125,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     participant = participant_for(user=request.user, slug=slug)
     workshop = participant.workshop
     context = room_context(workshop_id=workshop.pk, now=timezone.now())
+    context["map_personas"] = personas.of_map(context["journey_map"])
     context.update(
         board(
             journey_map=context["journey_map"],

@@ -16,9 +16,9 @@ from maps import services as maps_services
 from maps.models import EmotionRating, JourneyMap, MapEvent, Persona, Sticky
 from maps.summary import map_summary
 from tests.conftest import client_for
+from tests.workshops.test_action_plan import refusal
 from tests.workshops.test_summary_views import note
 from workshops import ops
-from workshops.services import Refused
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +40,6 @@ def cast(workshop):
 
 def run(participant, name, **data):
     return ops.run(participant_id=participant.pk, name=name, data=data)
-
-
-def refusal(participant, name, **data) -> Refused:
-    with pytest.raises(Refused) as refused:
-        run(participant, name, **data)
-    return refused.value
 
 
 def prepare(facilitator, **data):
